@@ -1,0 +1,54 @@
+# booklet — `make` sets up and builds every booklet under content/ into dist/; `make test` tests.
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DIST := dist
+
+# Debian packages the build needs: the CJK and Latin fonts, WeasyPrint's Pango.
+SYSTEM_PACKAGES := fontconfig fonts-noto-cjk fonts-noto-core fonts-dejavu-core \
+                   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+BOOKLETS := $(patsubst content/%/booklet.yml,%,$(sort $(wildcard content/*/booklet.yml)))
+OUTPUTS := $(foreach b,$(BOOKLETS),$(DIST)/$(b).pdf $(DIST)/$(b).epub $(DIST)/$(b).html)
+# Every booklet depends on the code and templates: a change there rebuilds them all.
+CODE := $(shell find booklet templates -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
+
+.PHONY: all build setup system test test-deps clean help
+all: build
+
+help:
+	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
+	@echo "make test   install the validators and run the tests"
+	@echo "make clean  remove $(DIST)/ and the virtual environment"
+
+setup: system $(VENV)/.installed
+
+system:
+	@bash tools/install-system-deps.sh $(SYSTEM_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+build: setup $(OUTPUTS)
+
+# One run of booklet writes all three outputs of a booklet (a grouped target).
+.SECONDEXPANSION:
+$(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html: $$(shell find content/$$* -type f | sort) $(CODE) $(VENV)/.installed
+	$(PY) -m booklet build content/$* --out $(DIST)
+
+test-deps: setup
+	@bash tools/install-test-deps.sh
+
+test: test-deps
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(DIST) $(VENV) .pytest_cache

@@ -1,0 +1,114 @@
+"""The order of stages: load → render → write, and the only place outputs are written.
+
+Takes a source path, an output folder, the formats wanted and the build date;
+writes `<name>.pdf`, `<name>.epub` and `<name>.html` atomically (a temporary
+file in the output folder, renamed into place once complete) and returns what
+it wrote. Everything is read and checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from booklet import epub, pdf, render_html, web
+from booklet.content import load_booklet
+from booklet.cover import make_cover
+from booklet.errors import BookletError, Diagnostics
+from booklet.model import PAGE_SIZES, Booklet
+
+FORMATS = ("pdf", "epub", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    path: Path
+    size: int
+    seconds: float
+
+
+def build(
+    source: Path, out_dir: Path, formats: tuple[str, ...], built_at: datetime, diagnostics: Diagnostics
+) -> tuple[Output, ...]:
+    """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input."""
+    booklet = load_booklet(source, diagnostics)
+    resources = _resources(booklet)
+    made: list[tuple[Path, bytes, float]] = []
+    for kind in formats:
+        started = time.perf_counter()
+        data = _make(kind, booklet, resources, built_at)
+        made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
+    _prepare(out_dir)
+    return tuple(Output(path, _write_atomically(path, data), seconds) for path, data, seconds in made)
+
+
+def _make(kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> bytes:
+    if kind == "pdf":
+        html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
+        return pdf.write_pdf(html, booklet, resources)
+    if kind == "epub":
+        documents = render_html.render_epub(booklet, built_at)
+        css = render_html.stylesheet("base.css", "epub.css")
+        return epub.write_epub(booklet, documents, css, resources, built_at)
+    links = {"PDF": f"{booklet.name}.pdf", "EPUB": f"{booklet.name}.epub"}
+    page = render_html.render_web(booklet, built_at, "cover.png", links)
+    return web.inline_resources(page, booklet, resources)
+
+
+def _resources(booklet: Booklet) -> dict[str, bytes]:
+    """The files the outputs refer to, by the href they use: the cover and every image."""
+    resources = {image.href: image.source.read_bytes() for image in booklet.images}
+    resources["cover.png"] = _cover(booklet)
+    return resources
+
+
+def _cover(booklet: Booklet) -> bytes:
+    cover = booklet.metadata.cover
+    if cover is None:
+        return make_cover(booklet.metadata, _font_file("Noto Sans CJK SC:bold"), _font_file("Noto Serif CJK SC"))
+    if not cover.is_file():
+        raise BookletError(booklet.metadata.source, None, f"cover image `{cover}` does not exist")
+    return cover.read_bytes()
+
+
+def _font_file(pattern: str) -> Path:
+    """Ask fontconfig where a font lives; the CJK fonts are a set-up step (`make`)."""
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        raise BookletError(None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts") from None
+    path, _, family = found.partition("|")
+    if pattern.split(":")[0] not in family:
+        raise BookletError(None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)")
+    return Path(path)
+
+
+def _prepare(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BookletError(out_dir, None, f"cannot create the output folder: {error.strerror}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise BookletError(out_dir, None, "the output folder is not writable: choose another with --out")
+
+
+def _write_atomically(path: Path, data: bytes) -> int:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise BookletError(path, None, f"cannot write: {error.strerror}") from None
+    return len(data)

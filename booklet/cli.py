@@ -1,0 +1,101 @@
+"""The command line: parse arguments and the environment, call `build`, print, choose the exit code.
+
+Exit codes, in one place: 0 ok, 1 bad input, 2 usage, 70 internal error (a bug in booklet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from booklet.build import FORMATS, build
+from booklet.errors import BookletError, Diagnostics
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+
+EXAMPLE = """\
+example:
+  booklet build content/kamailio-in-action
+      writes dist/kamailio-in-action.pdf, .epub and .html
+  booklet build post.md --out site/ --format epub,html
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        formats = _formats(args.format)
+        built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
+    except ValueError as error:
+        parser.error(str(error))
+    diagnostics = Diagnostics()
+    try:
+        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics)
+    except BookletError as error:
+        _print_warnings(diagnostics)
+        print(error, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("booklet: interrupted; earlier outputs are untouched", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - anything else is our bug: say so, with the traceback
+        traceback.print_exc()
+        print("booklet: internal error: please report it with the traceback above", file=sys.stderr)
+        return EXIT_BUG
+    _print_warnings(diagnostics)
+    if args.strict and diagnostics.warnings:
+        print("booklet: warnings are errors with --strict", file=sys.stderr)
+        return EXIT_INPUT
+    for output in outputs:
+        print(f"{output.path}  {_size(output.size)}  {output.seconds:.2f}s")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="booklet",
+        description="Turn a book's companion material in Markdown into a PDF booklet, an EPUB 3 and a web page.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build_parser = commands.add_parser("build", help="build a booklet", epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build_parser.add_argument("source", metavar="SOURCE", help="a booklet folder (with booklet.yml) or one Markdown file with front matter")
+    build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
+    build_parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help="comma-separated: pdf,epub,html (default: all)")
+    build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    return parser
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"--format: unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}")
+    return formats
+
+
+def _build_date(epoch: str | None) -> datetime:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) fixes every date in the outputs."""
+    if epoch is None or epoch == "":
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    if not epoch.isdigit():
+        raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
+    return datetime.fromtimestamp(int(epoch), timezone.utc)
+
+
+def _print_warnings(diagnostics: Diagnostics) -> None:
+    for warning in diagnostics.warnings:
+        print(warning, file=sys.stderr)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"

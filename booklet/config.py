@@ -1,0 +1,244 @@
+"""Stage 1a: read `booklet.yml` and front matter into typed values.
+
+Takes file paths and YAML text; returns `Metadata` (for the booklet) and
+`FrontMatter` (for a chapter). All YAML passes through here so that line
+numbers are converted once (PyYAML counts from 0, authors from 1).
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import langcodes
+import yaml
+
+from booklet.errors import BookletError, Diagnostics
+from booklet.model import PAGE_SIZES, Metadata
+
+# Keys that Jekyll and Hugo posts carry: accepted in front matter, used where they mean something.
+POST_KEYS = frozenset(
+    "layout tags categories category date permalink excerpt draft author authors slug "
+    "description summary weight aliases lastmod published comments toc subtitle lang image "
+    "keywords series type url last_modified_at header sidebar share related".split()
+)
+CHAPTER_KEYS = frozenset({"title"}) | POST_KEYS
+
+BOOKLET_KEYS = (
+    "title subtitle author language date publisher description identifier cover base_url "
+    "page_size tags license footnote_numbering chapter_start embed_fonts impose"
+).split()
+
+
+@dataclass(frozen=True, slots=True)
+class YamlMapping:
+    """A parsed YAML mapping with the 1-based line of each key."""
+
+    values: Mapping[str, object]
+    lines: Mapping[str, int]
+    path: Path
+    line: int  # line of the mapping's first key (or where it would be)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    title: str
+    line: int
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 source file; a BOM is accepted, a bad byte is a located error."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BookletError(path, None, "no such file") from None
+    except OSError as error:
+        raise BookletError(path, None, f"cannot read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise BookletError(
+            path, line, "not valid UTF-8 text: save the file as UTF-8", column
+        ) from None
+
+
+def parse_yaml_mapping(text: str, path: Path, first_line: int = 1) -> YamlMapping:
+    """Parse YAML that must be a mapping; `first_line` is the file line of `text`'s line 1."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        values = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + mark.line if mark else first_line
+        column = mark.column + 1 if mark else None
+        problem = error.problem or error.context or "syntax error"
+        raise BookletError(path, line, f"not valid YAML: {problem}", column) from None
+    if values is None:
+        values = {}
+    if not isinstance(values, dict) or (node is not None and not isinstance(node, yaml.MappingNode)):
+        raise BookletError(path, first_line, "expected `key: value` lines (a YAML mapping)")
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    return YamlMapping({str(k): v for k, v in values.items()}, lines, path, first_line)
+
+
+def read_front_matter(mapping: YamlMapping, diagnostics: Diagnostics) -> FrontMatter:
+    """Check a chapter's front matter: a title, and only keys that mean something."""
+    for key in mapping.values:
+        if key not in CHAPTER_KEYS:
+            diagnostics.warn(mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored")
+    title = _string(mapping, "title", required=True)
+    assert title is not None
+    return FrontMatter(title=title, line=mapping.line_of("title"))
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Read and check a booklet folder's `booklet.yml`."""
+    mapping = parse_yaml_mapping(read_text(path), path)
+    for key in mapping.values:
+        if key not in BOOKLET_KEYS:
+            raise BookletError(path, mapping.line_of(key), _unknown_key(key, BOOKLET_KEYS))
+    return _metadata_from(mapping, cover_base=path.parent)
+
+
+def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metadata:
+    """A single post's front matter gives the booklet's metadata."""
+    for key in mapping.values:
+        if key not in CHAPTER_KEYS and key not in BOOKLET_KEYS:
+            diagnostics.warn(mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored")
+    known = {k: v for k, v in mapping.values.items() if k in BOOKLET_KEYS}
+    if "author" not in known and "authors" in mapping.values:
+        known["author"] = mapping.values["authors"]
+    if "description" not in known and "excerpt" in mapping.values:
+        known["description"] = mapping.values["excerpt"]
+    if "language" not in known and "lang" in mapping.values:
+        known["language"] = mapping.values["lang"]
+    post = YamlMapping(known, mapping.lines, mapping.path, mapping.line)
+    return _metadata_from(post, cover_base=mapping.path.parent)
+
+
+def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
+    title = _string(mapping, "title", required=True)
+    assert title is not None
+    authors = _string_list(mapping, "author")
+    cover = _string(mapping, "cover")
+    return Metadata(
+        title=title,
+        source=mapping.path,
+        subtitle=_string(mapping, "subtitle"),
+        authors=authors,
+        language=_language(mapping),
+        date=_date(mapping),
+        publisher=_string(mapping, "publisher"),
+        description=_string(mapping, "description"),
+        identifier=_string(mapping, "identifier") or _default_identifier(title, authors),
+        cover=(cover_base / cover) if cover else None,
+        base_url=_string(mapping, "base_url"),
+        page_size=_page_size(mapping),
+        tags=_string_list(mapping, "tags"),
+        license=_string(mapping, "license"),
+        footnote_numbering=_choice(mapping, "footnote_numbering", ("chapter", "booklet")),  # type: ignore[arg-type]
+        chapter_start=_choice(mapping, "chapter_start", ("page", "right")),  # type: ignore[arg-type]
+        embed_fonts=_boolean(mapping, "embed_fonts", default=True),
+        impose=_boolean(mapping, "impose", default=False),
+    )
+
+
+def _unknown_key(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f": did you mean `{close[0]}`?" if close else f" (known keys: {', '.join(known)})"
+    return f"unknown key `{key}`{hint}"
+
+
+def _wrong_type(mapping: YamlMapping, key: str, expected: str) -> BookletError:
+    value = mapping.values[key]
+    return BookletError(
+        mapping.path, mapping.line_of(key), f"`{key}` must be {expected}, not {value!r}"
+    )
+
+
+def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:
+    value = mapping.values.get(key)
+    if value is None or value == "":
+        if required:
+            raise BookletError(mapping.path, mapping.line, f"missing `{key}`: add a line `{key}: …`")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
+        raise _wrong_type(mapping, key, "text")
+    return str(value).strip()
+
+
+def _string_list(mapping: YamlMapping, key: str) -> tuple[str, ...]:
+    value = mapping.values.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+        return tuple(str(item).strip() for item in value if str(item).strip())
+    raise _wrong_type(mapping, key, "text or a list of texts")
+
+
+def _boolean(mapping: YamlMapping, key: str, default: bool) -> bool:
+    value = mapping.values.get(key, default)
+    if not isinstance(value, bool):
+        raise _wrong_type(mapping, key, "true or false")
+    return value
+
+
+def _choice(mapping: YamlMapping, key: str, choices: tuple[str, ...]) -> str:
+    value = mapping.values.get(key, choices[0])
+    if value not in choices:
+        raise _wrong_type(mapping, key, " or ".join(f"`{c}`" for c in choices))
+    return str(value)
+
+
+def _language(mapping: YamlMapping) -> str:
+    tag = _string(mapping, "language") or "zh-CN"
+    if not langcodes.tag_is_valid(tag):
+        raise BookletError(
+            mapping.path, mapping.line_of("language"),
+            f"`{tag}` is not a BCP 47 language tag (for example zh-CN, en, ja)",
+        )
+    return tag
+
+
+def _page_size(mapping: YamlMapping) -> str:
+    value = mapping.values.get("page_size", "A5")
+    if not isinstance(value, str):
+        raise _wrong_type(mapping, "page_size", f"one of {', '.join(PAGE_SIZES)}")
+    for name in PAGE_SIZES:
+        if name.lower() == value.strip().lower():
+            return name
+    raise BookletError(
+        mapping.path, mapping.line_of("page_size"),
+        f"unknown page size `{value}`: use one of {', '.join(PAGE_SIZES)}",
+    )
+
+
+def _date(mapping: YamlMapping) -> str | None:
+    value = mapping.values.get("date")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return _string(mapping, "date")
+
+
+def _default_identifier(title: str, authors: tuple[str, ...]) -> str:
+    """A stable identifier: the same title and authors always give the same UUID."""
+    name = "\n".join((title, *authors))
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'booklet:' + name)}"
+
+

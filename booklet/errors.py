@@ -1,0 +1,75 @@
+"""Errors and warnings, and how they print.
+
+Every problem with an author's input is a `BookletError` located at a file and
+line, printed the way compilers print (GNU style): ``path:line: error: message``.
+Warnings are collected in a `Diagnostics` list that the command line prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: Path | None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.path) if self.path is not None else "booklet"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class BookletError(Exception):
+    """Bad input: the build stops and the command exits with status 1."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        line: int | None,
+        message: str,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.location = Location(path, line, column)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.location}: error: {self.message}"
+
+
+class BookletErrors(BookletError):
+    """Several errors found while reading the whole booklet: all are reported."""
+
+    def __init__(self, errors: list[BookletError]) -> None:
+        first = errors[0]
+        super().__init__(first.location.path, first.location.line, first.message)
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:  # noqa: A001 - the word an author sees
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: warning: {self.message}"
+
+
+@dataclass(slots=True)
+class Diagnostics:
+    """Warnings gathered while building; errors are raised, not gathered here."""
+
+    warnings: list[Warning] = field(default_factory=list)
+
+    def warn(self, path: Path | None, line: int | None, message: str) -> None:
+        self.warnings.append(Warning(Location(path, line), message))

@@ -1,0 +1,98 @@
+"""The content model: frozen values passed from one stage to the next.
+
+`content.load_booklet` makes a `Booklet`; the renderers and writers only read it.
+Every value keeps the file (and line) it came from, so a later stage can still
+report a located error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+FootnoteNumbering = Literal["chapter", "booklet"]
+ChapterStart = Literal["page", "right"]
+
+# Page sizes an author may name in booklet.yml, as CSS `size` values.
+PAGE_SIZES: dict[str, str] = {
+    "A4": "A4",
+    "A5": "A5",
+    "A6": "A6",
+    "B5": "B5",
+    "Letter": "letter",
+    "6x9": "6in 9in",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What `booklet.yml` (or a post's front matter) says about the booklet."""
+
+    title: str
+    source: Path
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    language: str = "zh-CN"
+    date: str | None = None
+    publisher: str | None = None
+    description: str | None = None
+    identifier: str = ""
+    cover: Path | None = None
+    base_url: str | None = None
+    page_size: str = "A5"
+    tags: tuple[str, ...] = ()
+    license: str | None = None
+    footnote_numbering: FootnoteNumbering = "chapter"
+    chapter_start: ChapterStart = "page"
+    embed_fonts: bool = True
+    impose: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading inside a chapter; level 1 is the chapter title itself."""
+
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """One note as it appears in one chapter (a shared note appears in each that cites it)."""
+
+    id: str  # ASCII, unique in the booklet: "fn-zhugeliang"
+    label: str  # what the author wrote between [^ and ]
+    number: int
+    html: str  # the note's body: one or more block elements
+    calls: tuple[str, ...]  # ids of the calls in the text, in order
+    source: Path
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    id: str  # "ch01"
+    title: str
+    html: str  # the chapter's body, without its title
+    headings: tuple[Heading, ...]  # the title first, then sections
+    footnotes: tuple[Footnote, ...]
+    source: Path
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    source: Path  # the file on disk
+    href: str  # where the outputs refer to it: "images/diagram.png"
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booklet:
+    name: str  # the output's file stem
+    metadata: Metadata
+    chapters: tuple[Chapter, ...]
+    images: tuple[Image, ...]
+    source: Path

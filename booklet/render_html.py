@@ -1,0 +1,111 @@
+"""Stage 2: run the Jinja2 templates over a `Booklet`.
+
+Takes the model (and, for print, the build date); returns HTML or XHTML text
+for each output. All markup lives in `templates/`; here we only choose the
+template and prepare values. Markdown-made fragments are marked safe in
+`_fragment`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+from lxml import etree, html as lxml_html
+from markupsafe import Markup
+
+from booklet.model import Booklet, Chapter, Footnote
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class EpubDocument:
+    file_name: str  # "ch01.xhtml"
+    title: str
+    xhtml: str
+
+
+def template_files() -> tuple[Path, ...]:
+    """Every file the outputs are made from (for caches and the preview's watcher)."""
+    return tuple(sorted(p for p in TEMPLATES.rglob("*") if p.is_file()))
+
+
+def stylesheet(*names: str) -> str:
+    """The CSS files, joined in order (`base.css` first: the shared typography)."""
+    return "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in names)
+
+
+def render_print(booklet: Booklet, built_at: datetime, cover_href: str, page_size: str) -> str:
+    """One HTML document for WeasyPrint: cover, title page, contents, chapters, colophon."""
+    chapters = [(chapter, _fragment(_inline_footnotes(chapter))) for chapter in booklet.chapters]
+    return _environment().get_template("print.html.j2").render(
+        booklet=booklet, meta=booklet.metadata, chapters=chapters,
+        built_at=built_at, cover_href=cover_href, page_size=page_size, css=Markup(stylesheet("base.css", "print.css")),
+    )
+
+
+def render_epub(booklet: Booklet, built_at: datetime) -> tuple[EpubDocument, ...]:
+    """The title page and one XHTML document per chapter."""
+    env = _environment()
+    documents = [EpubDocument("title.xhtml", booklet.metadata.title, env.get_template("epub_title.xhtml.j2").render(
+        meta=booklet.metadata, built_at=built_at))]
+    for chapter in booklet.chapters:
+        xhtml = env.get_template("epub_chapter.xhtml.j2").render(
+            meta=booklet.metadata, chapter=chapter, body=_fragment(chapter.html), notes=_notes(chapter))
+        documents.append(EpubDocument(f"{chapter.id}.xhtml", chapter.title, xhtml))
+    return tuple(documents)
+
+
+def render_web(booklet: Booklet, built_at: datetime, cover_src: str, links: dict[str, str]) -> str:
+    """One self-contained page: its CSS inline, every chapter, notes after each chapter."""
+    chapters = [(chapter, _fragment(chapter.html), _notes(chapter)) for chapter in booklet.chapters]
+    return _environment().get_template("web.html.j2").render(
+        booklet=booklet, meta=booklet.metadata, chapters=chapters, built_at=built_at,
+        cover_src=cover_src, links=links, css=Markup(stylesheet("base.css", "web.css")),
+    )
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _fragment(html: str) -> Markup:
+    """Chapter and note bodies were made from Markdown and sanitized in `content`."""
+    return Markup(html)
+
+
+def _notes(chapter: Chapter) -> list[tuple[Footnote, Markup]]:
+    return [(note, _fragment(note.html)) for note in chapter.footnotes]
+
+
+def _inline_footnotes(chapter: Chapter) -> str:
+    """For print: each note's body goes right after its first call, to float to the page foot.
+
+    The floated note takes the first call's place (WeasyPrint draws its `::footnote-call`);
+    its paragraphs become spans, as a `<p>` inside a `<p>` would end the outer one.
+    Later calls of the same note keep their number, linked to the note.
+    """
+    root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    for note in chapter.footnotes:
+        calls = root.xpath(f".//a[@id='{note.calls[0]}']")
+        if not calls:
+            continue
+        body = lxml_html.fragment_fromstring(f'<span class="footnote" id="{note.id}">{note.html}</span>')
+        body.set("data-number", str(note.number))
+        for block in body.xpath("./*"):
+            block.tag, block.attrib["class"] = "span", "footnote-para"
+        sup = calls[0].getparent()
+        body.tail = sup.tail
+        sup.getparent().replace(sup, body)
+    text = "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+    return (root.text or "") + text

@@ -1,0 +1,116 @@
+"""The whole pipeline on the first booklet: every sentence of the post in every output."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree, html as lxml_html
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+POST = ROOT.parent / "shared" / "source" / "kamailio-in-action-post.md"
+
+
+def run_booklet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "booklet", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    result = run_booklet("build", str(KAMAILIO), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def post_sentences() -> list[str]:
+    """Each sentence of the post's text, as a reader sees it (Markdown syntax removed)."""
+    body = POST.read_text(encoding="utf-8").split("---\n", 2)[2]
+    body = re.sub(r"\[\^\w+\]:?", "", body)  # footnote calls and definition labels
+    body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)  # links keep their text
+    body = body.replace("**", "")
+    sentences = re.findall(r"[^。！？\n]+[。！？]?", body)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def squeeze(text: str) -> str:
+    """Drop white space, and footnote numbers set between two Han characters (a call)."""
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff])\d{1,3}(?=[\u4e00-\u9fff])", "", text)
+
+
+def test_sentence_list_is_real() -> None:
+    sentences = post_sentences()
+    assert len(sentences) > 40
+    assert "而亮独观其大略。" in sentences[-6] or any("亮独观其大略" in s for s in sentences)
+
+
+def test_every_sentence_is_in_the_pdf(kamailio: Path) -> None:
+    text = squeeze(subprocess.run(["pdftotext", str(kamailio / "kamailio-in-action.pdf"), "-"], capture_output=True, text=True, check=True).stdout)
+    missing = [s for s in post_sentences() if squeeze(s) not in text]
+    assert missing == []
+
+
+def test_every_sentence_is_in_the_epub(kamailio: Path) -> None:
+    with zipfile.ZipFile(kamailio / "kamailio-in-action.epub") as epub:
+        text = "".join(
+            etree.fromstring(epub.read(name)).xpath("string(//*[local-name()='body'])")
+            for name in sorted(epub.namelist()) if name.endswith(".xhtml")
+        )
+    missing = [s for s in post_sentences() if squeeze(s) not in squeeze(text)]
+    assert missing == []
+
+
+def test_every_sentence_is_in_the_web_page(kamailio: Path) -> None:
+    page = lxml_html.fromstring((kamailio / "kamailio-in-action.html").read_bytes())
+    text = squeeze(page.body.text_content())
+    missing = [s for s in post_sentences() if squeeze(s) not in text]
+    assert missing == []
+
+
+def test_every_pdf_font_is_embedded(kamailio: Path) -> None:
+    listing = subprocess.run(["pdffonts", str(kamailio / "kamailio-in-action.pdf")], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, "no font in the PDF"
+    assert any("CJK" in row for row in rows)
+    for row in rows:
+        emb, sub, uni = row.split()[-5:-2]
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), row
+
+
+def test_footnote_links_both_ways_in_the_web_page(kamailio: Path) -> None:
+    page = lxml_html.fromstring((kamailio / "kamailio-in-action.html").read_bytes())
+    calls = page.xpath("//a[@class='noteref']")
+    assert len(calls) == 1
+    note = page.get_element_by_id(calls[0].get("href")[1:])
+    assert "亮独观其大略" in note.text_content()
+    back = note.xpath(".//a[@role='doc-backlink']")[0]
+    assert back.get("href") == "#" + calls[0].get("id")
+
+
+def test_footnote_links_both_ways_in_the_epub(kamailio: Path) -> None:
+    with zipfile.ZipFile(kamailio / "kamailio-in-action.epub") as epub:
+        names = [n for n in epub.namelist() if n.endswith(".xhtml")]
+        documents = {Path(n).name: etree.fromstring(epub.read(n)) for n in names}
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    found = 0
+    for document in documents.values():
+        for call in document.xpath("//x:a[@class='noteref']", namespaces=ns):
+            target = call.get("href").lstrip("#")
+            note = document.xpath(f"//*[@id='{target}']", namespaces=ns)[0]
+            back = note.xpath(".//x:a[@role='doc-backlink']", namespaces=ns)[0]
+            assert back.get("href") == "#" + call.get("id")
+            found += 1
+    assert found == 1
+
+
+def test_pdf_footnote_is_on_the_page_of_its_call(kamailio: Path) -> None:
+    pdf = kamailio / "kamailio-in-action.pdf"
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    call_page = next(i for i, page in enumerate(pages) if "观其大略" in page and "孔明" in page)
+    assert "《魏略》记载" in pages[call_page]
