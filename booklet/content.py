@@ -342,6 +342,7 @@ def _finish(
             footnotes.append(_footnote(draft, label, ids[(index, label)], number, shared))
         _rewrite_calls(draft, {f.label: f for f in footnotes})
         headings = _number_headings(draft, chapter_id)
+        _number_blocks(draft, chapter_id)
         chapters.append(Chapter(chapter_id, draft.title, _serialize_children(draft.tree), headings, tuple(footnotes), draft.source, draft.line))
     _warn_uncited(drafts, shared, diagnostics)
     return tuple(chapters)
@@ -406,6 +407,14 @@ def _number_headings(draft: _Draft, chapter_id: str) -> tuple[Heading, ...]:
         element.set("id", f"{chapter_id}-s{number:02d}")
         headings.append(Heading(level, element.text_content().strip(), element.get("id")))
     return tuple(headings)
+
+
+def _number_blocks(draft: _Draft, chapter_id: str) -> None:
+    """Give each top-level block an id (`ch01-b003`): the PDF reports the page each lands on."""
+    assert draft.tree is not None
+    for number, block in enumerate((b for b in draft.tree if isinstance(b.tag, str)), start=1):
+        if not block.get("id"):
+            block.set("id", f"{chapter_id}-b{number:03d}")
 
 
 def _warn_uncited(drafts: list[_Draft], shared: dict[str, tuple[str, Path, int]], diagnostics: Diagnostics) -> None:
