@@ -1,15 +1,41 @@
 """Stage 3c: the web page, one self-contained HTML file.
 
-Takes the rendered page and the files it refers to; returns the page's bytes
-with every image inlined as a data: URL, so the file opens anywhere alone.
+Two steps around the template (`render_html.render_web`, `templates/web.html.j2`):
+
+- `shape_for_web` takes the `Booklet` and returns a copy whose chapter bodies fit
+  the page: the book title is the page's `h1` and chapter titles are `h2`, so body
+  headings move one level down; each footnote call gets a popover button beside
+  its link, and the note itself is copied into a popover after the call's block,
+  so the note opens next to its call with no script (HTML popover API).
+- `inline_resources` takes the rendered page and the files it refers to, and
+  returns the page's bytes with every image inlined as a data: URL, so the file
+  opens anywhere alone.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 
-from booklet.model import Booklet
+from lxml import etree
+from lxml import html as lxml_html
+
+from booklet.model import Booklet, Chapter, Footnote
+
+# What a screen reader says for a call's button, and the popover's link to the notes list.
+_LABELS = {
+    "zh": ("注释", "章末注释", "关闭"),
+    "ja": ("注", "章末の注", "閉じる"),
+    "en": ("Note", "All notes", "Close"),
+}
+
+
+def shape_for_web(booklet: Booklet) -> Booklet:
+    """The booklet with each chapter's body shaped for the web page (see the module docstring)."""
+    labels = _LABELS.get(booklet.metadata.language.split("-")[0].lower(), _LABELS["en"])
+    chapters = tuple(_shape_chapter(chapter, labels) for chapter in booklet.chapters)
+    return dataclasses.replace(booklet, chapters=chapters)
 
 
 def inline_resources(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> bytes:
@@ -19,3 +45,72 @@ def inline_resources(html: str, booklet: Booklet, resources: Mapping[str, bytes]
         url = f"data:{media_types.get(href, 'application/octet-stream')};base64,{base64.b64encode(data).decode()}"
         html = html.replace(f'src="{href}"', f'src="{url}"')
     return html.encode("utf-8")
+
+
+def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str]) -> Chapter:
+    root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    _demote_headings(root)
+    for note in chapter.footnotes:
+        for call_id in note.calls:
+            _add_popover(root, note, call_id, labels)
+    body = (root.text or "") + "".join(
+        etree.tostring(child, encoding="unicode", method="html") for child in root
+    )
+    return dataclasses.replace(chapter, html=body)
+
+
+def _demote_headings(root: lxml_html.HtmlElement) -> None:
+    """h2 → h3 … h5 → h6: the page's h1 is the book, its h2s the chapters (WCAG 1.3.1)."""
+    for element in root.iter("h2", "h3", "h4", "h5", "h6"):
+        element.tag = f"h{min(int(element.tag[1]) + 1, 6)}"
+
+
+def _add_popover(
+    root: lxml_html.HtmlElement, note: Footnote, call_id: str, labels: tuple[str, str, str]
+) -> None:
+    """`<button popovertarget>` beside the call's link, the note in a popover after the call's block.
+
+    The link stays (the notes list's back-link returns to its id; without popover
+    support the stylesheet shows it instead of the button), but leaves the tab order
+    and the accessibility tree, so a reader meets one control per call.
+    """
+    found = root.xpath(".//a[@id=$id]", id=call_id)
+    if not found:
+        return
+    link, popover_id = found[0], f"peek-{call_id}"
+    link.set("tabindex", "-1")
+    link.set("aria-hidden", "true")
+    button = etree.Element("button", type="button", popovertarget=popover_id)
+    button.set("class", "note-peek")
+    button.set("aria-label", f"{labels[0]} {note.number}")
+    button.text = str(note.number)
+    link.addnext(button)
+    button.tail, link.tail = link.tail, None
+    block = link
+    while block.getparent() is not root:
+        block = block.getparent()
+    block.addnext(_popover(note, popover_id, labels))
+
+
+def _popover(note: Footnote, popover_id: str, labels: tuple[str, str, str]) -> lxml_html.HtmlElement:
+    popover = etree.Element("div", id=popover_id, popover="auto", role="note")
+    popover.set("class", "note-popover")
+    popover.set("aria-label", f"{labels[0]} {note.number}")
+    close = etree.SubElement(
+        popover, "button", type="button", popovertarget=popover_id, popovertargetaction="hide"
+    )
+    close.set("class", "note-close")
+    close.set("aria-label", labels[2])
+    close.text = "×"
+    number = etree.SubElement(popover, "span")
+    number.set("class", "note-number")
+    number.text = f"{note.number}"
+    for block in lxml_html.fragments_fromstring(note.html):
+        if isinstance(block, str):
+            number.tail = (number.tail or "") + block
+        else:
+            popover.append(block)
+    more = etree.SubElement(popover, "p")
+    more.set("class", "note-more")
+    etree.SubElement(more, "a", href=f"#{note.id}").text = labels[1]
+    return popover
