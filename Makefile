@@ -17,12 +17,13 @@ OUTPUTS := $(foreach b,$(BOOKLETS),$(DIST)/$(b).pdf $(DIST)/$(b).epub $(DIST)/$(
 # Every booklet depends on the code and templates: a change there rebuilds them all.
 CODE := $(shell find booklet templates -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
 
-.PHONY: all build setup system test test-deps clean help
+.PHONY: all build setup system test test-deps bench clean help
 all: build
 
 help:
 	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
 	@echo "make test   install the validators and run the tests"
+	@echo "make bench  benchmarks beside pandoc (installs pandoc and TeX): writes bench/results.md"
 	@echo "make clean  remove $(DIST)/ and the virtual environment"
 
 setup: system $(VENV)/.installed
@@ -49,6 +50,12 @@ test-deps: setup
 
 test: test-deps
 	$(PY) -m pytest -q
+
+# pandoc (PyPI) and XeTeX (Debian) are for the comparison only: the bench installs them.
+bench: setup
+	@bash tools/install-system-deps.sh time texlive-xetex texlive-lang-chinese lmodern
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(DIST) $(VENV) .pytest_cache

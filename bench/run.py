@@ -1,0 +1,179 @@
+"""Benchmarks: booklet side by side with pandoc, in one run on one machine.
+
+Builds the Kamailio booklet and generated booklets of 10, 100 and 1,000 chapters with
+booklet (all outputs, and each alone), pandoc's EPUB, pandoc → WeasyPrint and, when TeX is
+installed, pandoc → XeTeX. Each is repeated; the table gives min and median wall time,
+peak memory (GNU time) and output size, each as a ratio to pandoc's in the same run.
+Also: a no-op `make`, a `make` after editing one chapter, and a rebuild in a warm process.
+Writes bench/results.md.  Usage: python bench/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from generate import generate, to_single_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results.md"
+GNU_TIME = "/usr/bin/time"
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    times: tuple[float, ...]
+    peak_mb: float
+    size_kb: float | None
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def measure(label: str, command: list[str], output: Path | None, repeats: int, env: dict[str, str] | None = None) -> Measure:
+    times, peaks = [], []
+    for _ in range(repeats):
+        with tempfile.NamedTemporaryFile("r") as report:
+            started = time.perf_counter()
+            result = subprocess.run([GNU_TIME, "-f", "%M", "-o", report.name, *command], capture_output=True, text=True, env=env)
+            times.append(time.perf_counter() - started)
+            if result.returncode != 0:
+                raise SystemExit(f"{label} failed:\n{result.stderr[-2000:]}")
+            peaks.append(int(report.read().strip().splitlines()[-1]) / 1024)
+    size = output.stat().st_size / 1024 if output is not None else None
+    return Measure(label, tuple(times), max(peaks), size)
+
+
+def tools(source: Path, markdown: Path, out: Path, name: str) -> list[tuple[str, list[str], Path | None]]:
+    booklet = [sys.executable, "-m", "booklet", "build", str(source), "--out", str(out)]
+    pandoc = str(_pandoc())
+    chosen = [
+        ("booklet: PDF + EPUB + HTML", booklet, out / f"{name}.pdf"),
+        ("booklet: PDF", [*booklet, "--format", "pdf"], out / f"{name}.pdf"),
+        ("booklet: EPUB", [*booklet, "--format", "epub"], out / f"{name}.epub"),
+        ("booklet: HTML", [*booklet, "--format", "html"], out / f"{name}.html"),
+        ("pandoc: EPUB", [pandoc, str(markdown), "-o", str(out / "pandoc.epub")], out / "pandoc.epub"),
+        ("pandoc → WeasyPrint: PDF", [pandoc, str(markdown), "--pdf-engine=weasyprint", "-o", str(out / "pandoc-weasyprint.pdf")], out / "pandoc-weasyprint.pdf"),
+    ]
+    if shutil.which("xelatex"):
+        chosen.append(("pandoc → XeTeX: PDF", [pandoc, str(markdown), "--pdf-engine=xelatex", "-V", "CJKmainfont=Noto Serif CJK SC",
+                                              "-V", "geometry:a5paper", "-o", str(out / "pandoc-xetex.pdf")], out / "pandoc-xetex.pdf"))
+    return chosen
+
+
+def _pandoc() -> Path:
+    import pypandoc  # installed by `make bench` only
+
+    return Path(pypandoc.get_pandoc_path())
+
+
+def run_case(title: str, source: Path, name: str, repeats: int, work: Path) -> list[Measure]:
+    out = work / f"out-{name}"
+    out.mkdir()
+    markdown = to_single_markdown(source, work / f"{name}.md") if source.is_dir() else source
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "SOURCE_DATE_EPOCH": "1700000000"}
+    results = []
+    for label, command, output in tools(source, markdown, out, name):
+        print(f"  {title}: {label}", flush=True)
+        results.append(measure(label, command, output, repeats, env))
+    return results
+
+
+def incremental(work: Path) -> dict[str, float]:
+    """`make` with nothing changed, and after editing one chapter, in a copy of the repository."""
+    copy = work / "repo"
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for file in files:
+        (copy / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / file, copy / file)
+    make = ["make", f"VENV={VENV_BIN.parent}", "build"]
+    subprocess.run(make, cwd=copy, check=True, capture_output=True)
+    figures = {}
+    started = time.perf_counter()
+    subprocess.run(make, cwd=copy, check=True, capture_output=True)
+    figures["make, nothing changed"] = time.perf_counter() - started
+    chapter = copy / "content" / "kamailio-in-action" / "05-chapter-5.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n本段为基准测试所加。\n", encoding="utf-8")
+    started = time.perf_counter()
+    subprocess.run(make, cwd=copy, check=True, capture_output=True)
+    figures["make, one chapter edited"] = time.perf_counter() - started
+    return figures
+
+
+def warm(work: Path) -> dict[str, float]:
+    """A rebuild in a process that has already built once (what `booklet serve` does)."""
+    output = subprocess.run([sys.executable, str(ROOT / "bench" / "warm.py"), str(work / "warm")], capture_output=True, text=True, check=True)
+    first, second = (float(x) for x in output.stdout.split())
+    return {"first build in the process": first, "rebuild after a one-paragraph edit": second}
+
+
+def versions() -> list[str]:
+    def first_line(command: list[str]) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True).stdout.splitlines()[0]
+        except (OSError, IndexError):
+            return "not installed"
+
+    import weasyprint
+
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))) / 1024 / 1024
+    return [
+        f"- machine: {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.platform()}",
+        f"- Python {platform.python_version()}, WeasyPrint {weasyprint.__version__}",
+        f"- {first_line([str(_pandoc()), '--version'])}",
+        f"- XeTeX: {first_line(['xelatex', '--version'])}",
+    ]
+
+
+def table(title: str, results: list[Measure]) -> list[str]:
+    reference = next(m for m in results if m.label.startswith("pandoc → WeasyPrint"))
+    sizes = {m.label.split(":")[-1].strip(): m for m in results if m.label.startswith("pandoc")}
+    lines = [f"### {title}", "", "| tool | min s | median s | time ÷ pandoc→WeasyPrint | peak MB | size KB | size ÷ pandoc's |", "|---|---|---|---|---|---|---|"]
+    for m in results:
+        kind = m.label.split(":")[-1].strip()
+        pandoc_size = sizes.get("PDF") if kind == "PDF" else sizes.get(kind)
+        if kind == "PDF" and "pandoc → XeTeX: PDF" in [r.label for r in results]:
+            pandoc_size = next(r for r in results if r.label == "pandoc → XeTeX: PDF")
+        size_ratio = f"{m.size_kb / pandoc_size.size_kb:.2f}" if m.size_kb and pandoc_size and pandoc_size.size_kb and kind != "PDF + EPUB + HTML" else ""
+        lines.append(f"| {m.label} | {m.best:.2f} | {m.median:.2f} | {m.best / reference.best:.2f} | {m.peak_mb:.0f} | {m.size_kb:.0f} | {size_ratio} |")
+    return lines + [""]
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    sections: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        cases = [("The Kamailio booklet", ROOT / "content" / "kamailio-in-action", "kamailio-in-action", 3 if quick else 5)]
+        for chapters, repeats in ((10, 3), (100, 3), (1000, 1)):
+            if quick and chapters == 1000:
+                continue
+            cases.append((f"{chapters:,} generated chapters", generate(work / f"gen-{chapters}", chapters), f"gen-{chapters}", 1 if quick else repeats))
+        for title, source, name, repeats in cases:
+            print(title, flush=True)
+            sections += table(f"{title} ({repeats} runs)", run_case(title, source, name, repeats, work))
+        rebuilds = {**incremental(work), **warm(work)}
+    lines = ["# Benchmarks", "", f"Made by `make bench` ({'quick' if quick else 'full'} run). Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.", "", *versions(), "", *sections,
+             "### Rebuilds (the Kamailio booklet)", "", "| what | seconds |", "|---|---|", *[f"| {k} | {v:.2f} |" for k, v in rebuilds.items()], ""]
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    print(RESULTS.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The PDF's CJK fonts are compacted to the glyphs drawn, and the text still reads the same."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import weasyprint
+
+from booklet.pdf_fonts import compact_cid_fonts
+
+# Bold Noto Serif CJK has glyphs whose CID differs from their glyph id: both weights are used.
+PAGE = """<html lang="zh-CN"><body style="font-family: 'Noto Serif CJK SC'">
+<p>鉴于本书的章节安排，本书适合顺序阅读。“英雄所见略同”，大概如此吧。</p>
+<p><b>本书的主要特色是KEMI，以及通过Lua写路由脚本。</b>（OpenResty）、PostgreSQL。</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("fonts")
+    plain, compact = folder / "plain.pdf", folder / "compact.pdf"
+    document = weasyprint.HTML(string=PAGE).render()
+    plain.write_bytes(document.write_pdf())
+    compact.write_bytes(document.write_pdf(finisher=compact_cid_fonts))
+    return plain, compact
+
+
+def run(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_compact_fonts_are_much_smaller(pdfs: tuple[Path, Path]) -> None:
+    plain, compact = pdfs
+    assert compact.stat().st_size < plain.stat().st_size / 4
+
+
+def test_compact_fonts_are_bare_cff_embedded_subsets(pdfs: tuple[Path, Path]) -> None:
+    rows = run("pdffonts", str(pdfs[1])).splitlines()[2:]
+    assert len(rows) == 2
+    for row in rows:
+        assert "CID Type 0C " in row and "(OT)" not in row, row
+        assert row.split()[-5:-2] == ["yes", "yes", "yes"], row
+
+
+def test_text_copies_out_the_same(pdfs: tuple[Path, Path]) -> None:
+    plain, compact = pdfs
+    assert run("pdftotext", str(compact), "-") == run("pdftotext", str(plain), "-")
+    assert "英雄所见略同" in run("pdftotext", str(compact), "-")
+
+
+def test_every_glyph_draws_the_same_in_poppler_and_mupdf(pdfs: tuple[Path, Path], tmp_path: Path) -> None:
+    """Readers find CFF glyphs by CID: both renderers must show the page as before compaction."""
+    plain, compact = pdfs
+    for name, pdf in (("plain", plain), ("compact", compact)):
+        subprocess.run(["pdftoppm", "-r", "50", "-gray", str(pdf), str(tmp_path / f"poppler-{name}")], check=True)
+        subprocess.run(["mutool", "draw", "-q", "-r", "50", "-c", "gray", "-o", str(tmp_path / f"mupdf-{name}.pgm"), str(pdf)], check=True)
+    assert (tmp_path / "poppler-compact-1.pgm").read_bytes() == (tmp_path / "poppler-plain-1.pgm").read_bytes()
+    assert (tmp_path / "mupdf-compact.pgm").read_bytes() == (tmp_path / "mupdf-plain.pgm").read_bytes()
