@@ -8,7 +8,6 @@ it wrote. Everything is read and checked before anything is written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import tempfile
@@ -17,15 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from booklet import epub, fonts, pdf, render_html, web
+from booklet import epub, pdf, render_html, web
 from booklet.content import load_booklet
 from booklet.cover import make_cover
 from booklet.errors import BookletError, Diagnostics
 from booklet.model import PAGE_SIZES, Booklet
 
 FORMATS = ("pdf", "epub", "html")
-# The faces the EPUB embeds as subsets, as fontconfig patterns (see epub.FONT_FACES).
-EPUB_FONTS = {"regular": "Noto Serif CJK SC", "bold": "Noto Serif CJK SC:bold"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +33,10 @@ class Output:
 
 
 def build(
-    source: Path,
-    out_dir: Path,
-    formats: tuple[str, ...],
-    built_at: datetime,
-    diagnostics: Diagnostics,
-    remote_cache: Path | None = None,
+    source: Path, out_dir: Path, formats: tuple[str, ...], built_at: datetime, diagnostics: Diagnostics
 ) -> tuple[Output, ...]:
-    """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
-
-    `remote_cache`: where remote images are fetched to; None (the default) fetches nothing.
-    """
-    booklet = load_booklet(source, diagnostics, remote_cache)
+    """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input."""
+    booklet = load_booklet(source, diagnostics)
     resources = _resources(booklet)
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)
@@ -74,77 +63,44 @@ def _make(kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: da
     if kind == "epub":
         documents = render_html.render_epub(booklet, built_at)
         css = render_html.stylesheet("base.css", "epub.css")
-        return epub.write_epub(booklet, documents, css, resources, built_at, None, _subset_font)
+        return epub.write_epub(booklet, documents, css, resources, built_at)
     page = render_html.render_web(web.shape_for_web(booklet), built_at, "cover.png", links)
     return web.inline_resources(page, booklet, resources)
 
 
 def _resources(booklet: Booklet) -> dict[str, bytes]:
     """The files the outputs refer to, by the href they use: the cover and every image."""
-    resources = {image.href: _read(image.source) for image in booklet.images}
+    resources = {image.href: image.source.read_bytes() for image in booklet.images}
     resources["cover.png"] = _cover(booklet)
     return resources
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise BookletError(path, None, f"cannot read: {error.strerror}") from None
 
 
 def _cover(booklet: Booklet) -> bytes:
     cover = booklet.metadata.cover
     if cover is None:
         return make_cover(booklet.metadata, _font_file("Noto Sans CJK SC:bold"), _font_file("Noto Serif CJK SC"))
-    return _read(cover)
+    if not cover.is_file():
+        raise BookletError(booklet.metadata.source, None, f"cover image `{cover}` does not exist")
+    return cover.read_bytes()
 
 
 def _font_file(pattern: str) -> Path:
-    return _font_face(pattern)[0]
-
-
-def _font_face(pattern: str) -> tuple[Path, int]:
-    """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
+    """Ask fontconfig where a font lives; the CJK fonts are a set-up step (`make`)."""
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
+        found = subprocess.run(["fc-match", "-f", "%{file}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         raise BookletError(None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts") from None
-    path, index, family = found.split("|", 2)
+    path, _, family = found.partition("|")
     if pattern.split(":")[0] not in family:
         raise BookletError(None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)")
-    return Path(path), int(index or 0)
-
-
-def _subset_font(face: str, characters: str) -> bytes:
-    """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
-    path, index = _font_face(EPUB_FONTS[face])
-    stat = path.stat()
-    key = "\0".join((str(path), str(index), str(stat.st_size), str(stat.st_mtime_ns), fonts.SUBSET_VERSION, characters))
-    cached = _cache_dir() / "fonts" / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
-    if cached.is_file():
-        return cached.read_bytes()
-    data = fonts.subset_font(path.read_bytes(), index, characters)
-    try:  # a cache that cannot be written only costs time
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(cached, data)
-    except (OSError, BookletError):
-        pass
-    return data
-
-
-def _cache_dir() -> Path:
-    """$XDG_CACHE_HOME/booklet, or ~/.cache/booklet (XDG Base Directory Specification)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "booklet"
+    return Path(path)
 
 
 def _prepare(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise BookletError(out_dir, None, f"cannot create the output folder ({reason}): choose another with --out") from None
+        raise BookletError(out_dir, None, f"cannot create the output folder: {error.strerror}") from None
     if not os.access(out_dir, os.W_OK):
         raise BookletError(out_dir, None, "the output folder is not writable: choose another with --out")
 
@@ -162,5 +118,5 @@ def _write_atomically(path: Path, data: bytes) -> int:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise BookletError(path, None, f"cannot write ({error.strerror}): choose another folder with --out") from None
+        raise BookletError(path, None, f"cannot write: {error.strerror}") from None
     return len(data)
