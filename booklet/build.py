@@ -8,6 +8,7 @@ it wrote. Everything is read and checked before anything is written.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -16,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from booklet import epub, pdf, render_html, web
+from booklet import epub, fonts, pdf, render_html, web
 from booklet.content import load_booklet
 from booklet.cover import make_cover
 from booklet.errors import BookletError, Diagnostics
 from booklet.model import PAGE_SIZES, Booklet
 
 FORMATS = ("pdf", "epub", "html")
+# The faces the EPUB embeds as subsets, as fontconfig patterns (see epub.FONT_FACES).
+EPUB_FONTS = {"regular": "Noto Serif CJK SC", "bold": "Noto Serif CJK SC:bold"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ def _make(kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: da
     if kind == "epub":
         documents = render_html.render_epub(booklet, built_at)
         css = render_html.stylesheet("base.css", "epub.css")
-        return epub.write_epub(booklet, documents, css, resources, built_at)
+        return epub.write_epub(booklet, documents, css, resources, built_at, None, _subset_font)
     page = render_html.render_web(web.shape_for_web(booklet), built_at, "cover.png", links)
     return web.inline_resources(page, booklet, resources)
 
@@ -85,15 +88,42 @@ def _cover(booklet: Booklet) -> bytes:
 
 
 def _font_file(pattern: str) -> Path:
-    """Ask fontconfig where a font lives; the CJK fonts are a set-up step (`make`)."""
+    return _font_face(pattern)[0]
+
+
+def _font_face(pattern: str) -> tuple[Path, int]:
+    """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
+        found = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         raise BookletError(None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts") from None
-    path, _, family = found.partition("|")
+    path, index, family = found.split("|", 2)
     if pattern.split(":")[0] not in family:
         raise BookletError(None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)")
-    return Path(path)
+    return Path(path), int(index or 0)
+
+
+def _subset_font(face: str, characters: str) -> bytes:
+    """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
+    path, index = _font_face(EPUB_FONTS[face])
+    stat = path.stat()
+    key = "\0".join((str(path), str(index), str(stat.st_size), str(stat.st_mtime_ns), fonts.SUBSET_VERSION, characters))
+    cached = _cache_dir() / "fonts" / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
+    if cached.is_file():
+        return cached.read_bytes()
+    data = fonts.subset_font(path.read_bytes(), index, characters)
+    try:  # a cache that cannot be written only costs time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(cached, data)
+    except (OSError, BookletError):
+        pass
+    return data
+
+
+def _cache_dir() -> Path:
+    """$XDG_CACHE_HOME/booklet, or ~/.cache/booklet (XDG Base Directory Specification)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "booklet"
 
 
 def _prepare(out_dir: Path) -> None:

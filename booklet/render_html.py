@@ -59,6 +59,11 @@ def render_epub(booklet: Booklet, built_at: datetime) -> tuple[EpubDocument, ...
     return tuple(documents)
 
 
+def render_template(name: str, **values: object) -> str:
+    """Any one template over prepared values (the EPUB's cover and navigation documents)."""
+    return _environment().get_template(name).render(**values)
+
+
 def render_web(booklet: Booklet, built_at: datetime, cover_src: str, links: dict[str, str]) -> str:
     """One self-contained page: its CSS inline, every chapter, notes after each chapter."""
     chapters = [(chapter, _fragment(chapter.html), _notes(chapter)) for chapter in booklet.chapters]

@@ -1,0 +1,151 @@
+"""Stage 3b, first half: the EPUB's content documents, finished for e-readers.
+
+Takes the model, the rendered title page and chapters, and the print pagination
+(element id → printed page); returns every content document in spine order —
+cover, title page, contents (the navigation document), chapters — and the page
+breaks placed. In the chapters, footnote calls get their EPUB 3 semantics, a
+link to an id in another chapter gets that chapter's file name, and a page-break
+marker goes before the first block of each printed page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+
+from booklet.model import Booklet, Heading
+from booklet.render_html import EpubDocument, render_template
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+NS = {"x": XHTML_NS, "epub": EPUB_NS}
+COVER_FILE, NAV_FILE = "cover.xhtml", "nav.xhtml"
+
+
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    """A marker `page-N` placed in `file_name`, before the block that opens printed page N."""
+
+    page: int
+    file_name: str
+
+    @property
+    def href(self) -> str:
+        return f"{self.file_name}#page-{self.page}"
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    title: str
+    href: str
+    children: tuple[TocEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    documents: tuple[EpubDocument, ...]  # spine order: cover, title, nav, chapters
+    page_breaks: tuple[PageBreak, ...]
+    toc: tuple[TocEntry, ...]
+
+
+def finish_documents(
+    booklet: Booklet, rendered: tuple[EpubDocument, ...], pages: Mapping[str, int], cover_href: str
+) -> Content:
+    """Cover, title page, navigation and chapters, ready to package."""
+    trees = {document.file_name: etree.fromstring(document.xhtml.encode()) for document in rendered}
+    breaks: list[PageBreak] = []
+    for document in rendered[1:]:
+        _mark_noterefs(trees[document.file_name])
+        breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, pages, breaks))
+    _qualify_links(trees)
+    toc = tuple(entry for chapter in booklet.chapters for entry in _toc(chapter.headings, f"{chapter.id}.xhtml"))
+    first_chapter = rendered[1].file_name if len(rendered) > 1 else rendered[0].file_name
+    meta = booklet.metadata
+    cover = render_template("epub_cover.xhtml.j2", meta=meta, cover_href=cover_href, alt=cover_alt(booklet))
+    nav = render_template(
+        "epub_nav.xhtml.j2", meta=meta, toc=toc, page_breaks=breaks,
+        cover_file=COVER_FILE, nav_file=NAV_FILE, first_chapter=first_chapter,
+    )
+    documents = (
+        EpubDocument(COVER_FILE, meta.title, cover),
+        EpubDocument(rendered[0].file_name, rendered[0].title, _serialize(trees[rendered[0].file_name])),
+        EpubDocument(NAV_FILE, meta.title, nav),
+        *(EpubDocument(d.file_name, d.title, _serialize(trees[d.file_name])) for d in rendered[1:]),
+    )
+    return Content(documents, tuple(breaks), toc)
+
+
+def cover_alt(booklet: Booklet) -> str:
+    """The cover's text alternative: what the generated cover shows, title first."""
+    meta = booklet.metadata
+    parts = [meta.title, meta.subtitle or "", "、".join(meta.authors)]
+    return " — ".join(part for part in parts if part)
+
+
+def _mark_noterefs(tree: etree._Element) -> None:
+    """EPUB 3 SSV `noteref` and DPUB-ARIA `doc-noteref` on each call, which holds only its number."""
+    for call in tree.iterfind(".//x:a[@class='noteref']", NS):
+        call.set(f"{{{EPUB_NS}}}type", "noteref")
+        call.set("role", "doc-noteref")
+
+
+def _insert_page_breaks(
+    tree: etree._Element, file_name: str, pages: Mapping[str, int], earlier: list[PageBreak]
+) -> list[PageBreak]:
+    """Before the first block that opens each printed page, `<span epub:type="pagebreak">` (EPUB 3.3 §D.4.1).
+
+    Blocks are the chapter heading and the top-level blocks of its body, whose ids
+    the PDF reports. A page that no block opens (one long paragraph filling it) gets
+    no marker: a marker inside a paragraph could not say where the page begins.
+    """
+    last = earlier[-1].page if earlier else 0
+    placed: list[PageBreak] = []
+    for section in tree.iterfind(".//x:section[@class='chapter']", NS):
+        for block in list(section):
+            page = pages.get(block.get("id", ""))
+            if page is None or page <= last or block.tag == f"{{{XHTML_NS}}}aside":
+                continue
+            marker = etree.Element(f"{{{XHTML_NS}}}span", nsmap=None)
+            marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
+            marker.set("role", "doc-pagebreak")
+            marker.set("id", f"page-{page}")
+            marker.set("aria-label", str(page))
+            marker.tail = "\n"
+            block.addprevious(marker)
+            placed.append(PageBreak(page, file_name))
+            last = page
+    return placed
+
+
+def _qualify_links(trees: Mapping[str, etree._Element]) -> None:
+    """A fragment link (`#ch02-s01`) to an id in another document gets that document's name."""
+    owner = {element.get("id"): name for name, tree in trees.items() for element in tree.iterfind(".//*[@id]")}
+    for name, tree in trees.items():
+        for link in tree.iterfind(".//x:a[@href]", NS):
+            target = link.get("href", "")[1:] if link.get("href", "").startswith("#") else None
+            if target and owner.get(target, name) != name:
+                link.set("href", f"{owner[target]}#{target}")
+
+
+def _toc(headings: tuple[Heading, ...], file_name: str) -> tuple[TocEntry, ...]:
+    """Nest a chapter's headings by level; the chapter title links to the file itself."""
+
+    def build(start: int, level: int) -> tuple[list[TocEntry], int]:
+        entries: list[TocEntry] = []
+        index = start
+        while index < len(headings) and headings[index].level >= level:
+            heading = headings[index]
+            children, index = build(index + 1, heading.level + 1)
+            href = file_name if heading.level == 1 else f"{file_name}#{heading.id}"
+            entries.append(TocEntry(heading.text, href, tuple(children)))
+        return entries, index
+
+    return tuple(build(0, 1)[0])
+
+
+def _serialize(tree: etree._Element) -> str:
+    """XHTML with its XML declaration (Kindle's converter wants one) and the HTML doctype."""
+    text = etree.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n"
