@@ -96,3 +96,12 @@ class Booklet:
     chapters: tuple[Chapter, ...]
     images: tuple[Image, ...]
     source: Path
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedPdf:
+    """The PDF stage's result: the file, and the print edition's pagination (see booklet.pdf)."""
+
+    data: bytes
+    pages: dict[str, int]  # element id ("ch01", "ch01-s01", "ch01-b003", "fn-x") → 1-based page
+    warnings: tuple[str, ...] = ()  # what WeasyPrint warned about while laying out

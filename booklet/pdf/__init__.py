@@ -1,0 +1,36 @@
+"""Stage 3a: the PDF, typeset for print and laid out by WeasyPrint.
+
+Takes the print document rendered from `templates/print.html.j2`, the model and the files
+the document refers to (cover, images); returns a `model.PrintedPdf`:
+
+    printed = write_pdf(html, booklet, resources)
+    printed.data      # the PDF's bytes: tagged, built as PDF/UA-1, with /Lang and an outline
+    printed.pages     # {element id: page number}: where each id landed, 1-based
+    printed.warnings  # what WeasyPrint warned about (the tests require none)
+
+`pages` is the print edition's pagination, for the EPUB's page list: every chapter
+(`ch01`), heading (`ch01-s01`), top-level block (`ch01-b003`) and note (`fn-x`) maps to
+the PDF page it starts on. Page numbers are the PDF's own page indexes, counted from the
+cover (page 1), and they are the numbers printed in the page corners and in the contents;
+a number that is not printed (cover, title page, blank pages) still counts.
+
+Sub-stages: `typeset` (clreq: spaces, punctuation, line breaking), then `layout`
+(WeasyPrint). `impose` (booklet/impose.py) turns the bytes into a print-at-home booklet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from booklet.model import Booklet, PrintedPdf
+from booklet.pdf.layout import lay_out
+from booklet.pdf.typeset import typeset_print_html
+
+__all__ = ["PrintedPdf", "write_pdf"]
+
+
+def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> PrintedPdf:
+    """Typeset and lay out `html` into a tagged PDF; a glyph missing from every font is an error."""
+    typeset = typeset_print_html(html, booklet.metadata.language)
+    data, pages, warnings = lay_out(typeset, booklet, resources)
+    return PrintedPdf(data, pages, warnings)

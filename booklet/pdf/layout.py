@@ -1,0 +1,79 @@
+"""Stage 3a, second step: WeasyPrint lays the typeset print HTML out into pages and a PDF.
+
+Takes the print document and the files it refers to (cover, images); returns the PDF's
+bytes and, for each element id, the page it landed on. Nothing is fetched from the
+network: every URL the document names must be one of the resources given.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from booklet.errors import BookletError
+from booklet.model import Booklet
+from booklet.pdf_fonts import compact_cid_fonts
+
+# Relative URLs in the print document resolve against this; the fetcher below answers them.
+BASE_URL = "https://booklet.invalid/"
+
+
+class _ResourceFetcher(URLFetcher):
+    """Serves the booklet's own files and refuses everything else (no network)."""
+
+    def __init__(self, resources: Mapping[str, bytes]) -> None:
+        super().__init__(allowed_protocols=())
+        self._resources = resources
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        name = url.removeprefix(BASE_URL)
+        if name not in self._resources:
+            raise ValueError(f"not one of the booklet's files: {url}")
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, self._resources[name], {"Content-Type": media_type})
+
+
+def lay_out(
+    html: str, booklet: Booklet, resources: Mapping[str, bytes]
+) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+    """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
+
+    Returns the PDF, {element id: page number (1-based)} and every warning WeasyPrint
+    logged. A glyph missing from every font (tofu) is an error.
+    """
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(resources))
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    with _weasyprint_warnings() as warnings:
+        rendered = document.render(**options)
+        pdf = rendered.write_pdf(finisher=compact_cid_fonts, **options)
+    missing = [message for message in warnings if ".notdef" in message]
+    if missing:
+        raise BookletError(booklet.source, None, f"a character has no glyph in any font (tofu): {missing[0]}")
+    pages: dict[str, int] = {}
+    for number, page in enumerate(rendered.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pdf, pages, tuple(warnings)
+
+
+@contextmanager
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect what WeasyPrint logs (warnings and errors) while it works."""
+    messages: list[str] = []
+
+    class _Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collector(logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,133 @@
+"""Stage 3a, first step: print-only clreq typesetting of the print HTML, before WeasyPrint.
+
+Takes the print document as rendered from the templates and the booklet's language;
+returns the same document with the text prepared for WeasyPrint's line breaker and
+justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never code:
+
+- a line break in the Markdown source between two CJK characters is dropped (CSS Text 3
+  §4.1.3: it is not a space in these scripts); elsewhere it is an ordinary space;
+- WeasyPrint justifies a line by widening its ASCII and no-break spaces only. The text
+  block is a whole number of characters wide (print.html.j2), so a full line of Han ends
+  flush without help; the spaces inside Chinese text are made fixed instead (U+2005, a
+  quarter em, clreq §3.4.2), so a mixed line is never torn open at its one space;
+- each line still has slack where a Latin word, a URL or a line-start prohibition left
+  it: an elastic point (`<span class="jx"> </span>`, an ASCII space of zero width) after
+  each run of closing CJK punctuation and at each Han–Latin boundary takes that slack, as
+  clreq §3.8 adjusts punctuation and mixed-script spacing first;
+- adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
+  feature (clreq §3.1.6), and `——`/`……` are kept whole with word joiners.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml import etree, html as lxml_html
+
+CJK_LANGUAGES = ("zh", "ja", "ko")
+# Where the text is left alone: code keeps its spaces, math and scripts are not text.
+UNTOUCHED = {"pre", "code", "kbd", "samp", "script", "style", "math", "svg"}
+BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "figcaption", "caption", "h1", "h2",
+          "h3", "h4", "h5", "h6", "div", "section", "nav", "body"}
+
+# Wide characters: Han, CJK symbols and punctuation, kana, Hangul, full-width forms, and the
+# quotation marks, dashes and ellipsis that Chinese sets full-width.
+WIDE = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
+)
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Closing and stopping punctuation (clreq §3.1.6), and opening punctuation.
+CLOSING = "，。、；：？！）》」』”’】〕〉〗｝"
+OPENING = "（《「『“‘【〔〈〖｛"
+
+_WIDE = re.compile(f"[{WIDE}]")
+_HAN = re.compile(f"[{HAN}]")
+_SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
+_SPACE_RUN = re.compile("[ \t\n\u00a0]+")
+
+
+def typeset_print_html(html: str, language: str) -> str:
+    """Prepare the print document's text for WeasyPrint (see the module docstring)."""
+    if not language.lower().startswith(CJK_LANGUAGES):
+        return html
+    root = lxml_html.document_fromstring(html)
+    body = root.find("body")
+    if body is None:
+        return html
+    for block in _cjk_blocks(body):
+        for owner, attribute, inline_before, inline_after in list(_text_slots(block)):
+            setattr(owner, attribute, _fix_spaces(getattr(owner, attribute), inline_before, inline_after))
+    return "<!DOCTYPE html>\n" + etree.tostring(root, encoding="unicode", method="html")
+
+
+def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+    """Innermost blocks whose text holds Han characters and that are not marked as another language."""
+    for element in body.iter():
+        if not isinstance(element.tag, str) or element.tag not in BLOCKS:
+            continue
+        if any(isinstance(child.tag, str) and child.tag in BLOCKS for child in element.iterdescendants()):
+            continue
+        if _HAN.search(element.text_content() or "") and _is_cjk(element):
+            yield element
+
+
+def _is_cjk(element: lxml_html.HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.get("lang"):
+            return str(ancestor.get("lang")).lower().startswith(CJK_LANGUAGES)
+    lang = element.get("lang")
+    return lang is None or lang.lower().startswith(CJK_LANGUAGES)
+
+
+def _text_slots(block: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlElement, str, bool, bool]]:
+    """Every text of `block` that is Chinese prose, not code, in document order.
+
+    Yields (element, "text" or "tail", inline before, inline after): whether inline content
+    touches the text's start and end (rather than a block edge or a line break).
+    """
+    yield from _slots_in(block, block)
+
+
+def _slots_in(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlElement, str, bool, bool]]:
+    children = [child for child in element if isinstance(child.tag, str)]
+    if element.text and not _is_skipped(element, block):
+        yield element, "text", not _is_edge(element, block), bool(children) and not _is_edge(children[0], block)
+    if _is_skipped(element, block):
+        children = []
+    for index, child in enumerate(children):
+        yield from _slots_in(child, block)
+        if child.tail:
+            after = children[index + 1] if index + 1 < len(children) else None
+            inline_after = not _is_edge(after, block) if after is not None else not _is_edge(element, block)
+            yield child, "tail", not _is_edge(child, block), inline_after
+
+
+def _is_skipped(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> bool:
+    if element is block:
+        return False
+    lang = element.get("lang")
+    return element.tag in UNTOUCHED or (lang is not None and not lang.lower().startswith(CJK_LANGUAGES))
+
+
+def _is_edge(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> bool:
+    """A block's own edge, a line break or a note's paragraph: space beside it is not between words."""
+    classes = str(element.get("class") or "").split()
+    return element is block or element.tag == "br" or "footnote-para" in classes or "footnote" in classes
+
+
+def _fix_spaces(text: str, inline_before: bool, inline_after: bool) -> str:
+    """Drop source line breaks between wide characters; make spaces between words fixed quarter ems."""
+    text = _SEGMENT_BREAK.sub("", text)
+    if not text.strip():
+        return text if not (inline_before and inline_after) else "\u2005"
+    head = len(text) - len(text.lstrip(" \t\n\u00a0"))
+    tail = len(text.rstrip(" \t\n\u00a0"))
+    middle = _SPACE_RUN.sub("\u2005", text[head:tail])
+    return (_edge(text[:head], inline_before)) + middle + _edge(text[tail:], inline_after)
+
+
+def _edge(space: str, inline: bool) -> str:
+    return "\u2005" if space and inline else space
