@@ -62,7 +62,7 @@ def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[
 def _make(kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: datetime, links: dict[str, str]) -> bytes:
     if kind == "pdf":
         html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
-        return pdf.write_pdf(html, booklet, resources)
+        return pdf.write_pdf(html, booklet, resources).data
     if kind == "epub":
         documents = render_html.render_epub(booklet, built_at)
         css = render_html.stylesheet("base.css", "epub.css")
