@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command == "serve":
+        return _serve(args)
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
@@ -72,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
     build_parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help="comma-separated: pdf,epub,html (default: all)")
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve_parser = commands.add_parser("serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save")
+    serve_parser.add_argument("source", metavar="SOURCE", help="a booklet folder (with booklet.yml) or one Markdown file with front matter")
+    serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
     return parser
 
 
@@ -99,3 +104,15 @@ def _print_warnings(diagnostics: Diagnostics) -> None:
 
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """`booklet serve`: the live preview (booklet/serve.py), until Ctrl-C."""
+    from booklet.serve import serve  # only the preview needs the HTTP server and the watcher
+
+    try:
+        serve(Path(args.source), args.port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")))
+    except (BookletError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK

@@ -1,0 +1,194 @@
+"""The live preview (`booklet serve`): build, serve on 127.0.0.1, rebuild on every save.
+
+Takes a source, a port and the build date; builds into a temporary folder, serves
+the web page, the PDF and the EPUB from it, watches the source folder and
+`templates/` (watchfiles), and rebuilds in this same process, so Python, WeasyPrint,
+fontconfig and the fonts stay loaded. The web page is rebuilt first and the open
+page reloads at once (Server-Sent Events); the PDF and EPUB follow. A failed
+rebuild writes nothing: the last good outputs stay served, and the page shows the
+same `path:line: error: …` lines the command line prints. The reload script is
+added to the page as it is served, never to the built file.
+
+Like `cli`, this module sits above `build`: it may touch the network and the file system.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import signal
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TextIO
+
+import watchfiles
+
+from booklet import render_html
+from booklet.build import FORMATS, build
+from booklet.errors import BookletError, Diagnostics
+
+HOST = "127.0.0.1"  # never another interface: the preview is for the author alone
+EVENTS = "/__booklet/events"
+_MEDIA_TYPES = {
+    ".epub": "application/epub+zip",
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+def serve(source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr) -> None:
+    """Serve until interrupted (Ctrl-C); raise `BookletError` if the port cannot be had."""
+    with tempfile.TemporaryDirectory(prefix="booklet-serve-") as out:
+        preview = Preview(source, Path(out), built_at, log)
+        try:
+            server = ThreadingHTTPServer((HOST, port), _handler(preview))
+        except (OSError, OverflowError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise BookletError(
+                None, None, f"cannot listen on {HOST}:{port}: {reason}: choose another --port"
+            ) from None
+        server.daemon_threads = True
+        preview.rebuild(FORMATS)
+        watcher = threading.Thread(target=preview.watch, name="booklet-watch", daemon=True)
+        watcher.start()
+        print(f"booklet: serving http://{HOST}:{server.server_port}/ (Ctrl-C stops)", file=log, flush=True)
+        signal.signal(signal.SIGTERM, _interrupt)  # a kill stops as Ctrl-C does: the folder is removed
+        try:
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            print("booklet: stopped", file=log)
+        finally:
+            preview.stop()
+            server.server_close()
+
+
+class Preview:
+    """The last good outputs, the last error, and a version that changes with each rebuild."""
+
+    def __init__(self, source: Path, out: Path, built_at: datetime, log: TextIO) -> None:
+        self.source, self.out, self.built_at, self.log = source, out, built_at, log
+        self.page_name = f"{source.stem if source.is_file() else source.resolve().name}.html"
+        self.error: str | None = None
+        self.version = 0
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+
+    def rebuild(self, formats: tuple[str, ...]) -> None:
+        """The web page first (the open page reloads at once), then the PDF and the EPUB."""
+        started = time.perf_counter()
+        diagnostics = Diagnostics()
+        try:
+            page = [kind for kind in formats if kind == "html"]
+            if page:
+                self.page_name = build(self.source, self.out, ("html",), self.built_at, diagnostics)[
+                    0
+                ].path.name
+                self._publish(None, f"page rebuilt in {time.perf_counter() - started:.2f}s")
+            rest = tuple(kind for kind in formats if kind != "html")
+            if rest:
+                build(self.source, self.out, rest, self.built_at, diagnostics if not page else Diagnostics())
+                self._publish(None, f"{', '.join(rest)} rebuilt in {time.perf_counter() - started:.2f}s")
+        except BookletError as error:
+            self._publish(str(error), "rebuild failed; the last good outputs are still served")
+        for warning in diagnostics.warnings:
+            print(warning, file=self.log)
+
+    def watch(self) -> None:
+        """Rebuild everything after each batch of changes to the content, the templates or the CSS."""
+        folder = self.source if self.source.is_dir() else self.source.parent
+        for _changes in watchfiles.watch(
+            folder, render_html.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
+        ):
+            self.rebuild(FORMATS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()
+
+    def page(self) -> bytes:
+        """The built page with the preview's error box and reload script, or only those."""
+        path = self.out / self.page_name
+        snippet = render_html.render_template(
+            "web_preview.html.j2", error=self.error, version=str(self.version), standalone=not path.is_file()
+        )
+        if not path.is_file():
+            return snippet.encode("utf-8")
+        html = path.read_text(encoding="utf-8")
+        at = html.rfind("</body>")
+        return (html[:at] + snippet + html[at:]).encode("utf-8")
+
+    def file(self, name: str) -> Path | None:
+        """One of the outputs by its plain name; nothing else in the folder, nothing outside it."""
+        if "/" in name or name.startswith(".") or name not in {p.name for p in self.out.iterdir()}:
+            return None
+        return self.out / name
+
+    def wait(self, seen: str, timeout: float) -> str:
+        with self.changed:
+            self.changed.wait_for(lambda: str(self.version) != seen or self.stopping.is_set(), timeout)
+            return str(self.version)
+
+    def _publish(self, error: str | None, note: str) -> None:
+        with self.changed:
+            self.error = error
+            self.version += 1
+            self.changed.notify_all()
+        print(f"booklet: {note}" if error is None else f"{error}\nbooklet: {note}", file=self.log, flush=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/":
+                self.send_response(HTTPStatus.FOUND)
+                self.send_header("Location", f"/{preview.page_name}")
+                self.end_headers()
+            elif path == EVENTS:
+                self._events()
+            elif path == f"/{preview.page_name}":
+                self._send(preview.page(), _MEDIA_TYPES[".html"])
+            elif (file := preview.file(path.removeprefix("/"))) is not None:
+                media = _MEDIA_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
+                self._send(file.read_bytes(), media or "application/octet-stream")
+            else:
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+        def _send(self, body: bytes, media_type: str) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self) -> None:
+            """Server-Sent Events: the current version now, then each new one (a comment keeps it open)."""
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = ""
+            try:
+                while not preview.stopping.is_set():
+                    version = preview.wait(seen, timeout=15)
+                    self.wfile.write(f"data: {version}\n\n".encode() if version != seen else b": idle\n\n")
+                    self.wfile.flush()
+                    seen = version
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def log_message(self, format: str, *args: object) -> None:
+            return  # the terminal shows rebuilds and errors, not every request
+
+    return Handler
