@@ -39,14 +39,26 @@ WIDE = (
     "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
 )
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-# Closing and stopping punctuation (clreq §3.1.6), and opening punctuation.
+LATIN = "A-Za-z0-9\u00c0-\u024f"
+# Closing and stopping punctuation (clreq §3.1.6), and opening punctuation. The ones set in
+# the left (closing) or right (opening) half of their em box can lose the blank half.
 CLOSING = "，。、；：？！）》」』”’】〕〉〗｝"
 OPENING = "（《「『“‘【〔〈〖｛"
+HALF_CLOSING = "，。、；：）》」』”’】〕〉〗｝"
+HALF_OPENING = OPENING
 
 _WIDE = re.compile(f"[{WIDE}]")
 _HAN = re.compile(f"[{HAN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n\u00a0]+")
+# Where an elastic point goes: after a run of closing punctuation that a Han character,
+# a Latin letter or opening punctuation follows, and where Han meets Latin.
+_ELASTIC = re.compile(
+    f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
+)
+# Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
+# any other mark, an opening mark after another opening mark.
+_HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{HALF_OPENING}]")
 
 
 def typeset_print_html(html: str, language: str) -> str:
@@ -59,7 +71,8 @@ def typeset_print_html(html: str, language: str) -> str:
         return html
     for block in _cjk_blocks(body):
         for owner, attribute, inline_before, inline_after in list(_text_slots(block)):
-            setattr(owner, attribute, _fix_spaces(getattr(owner, attribute), inline_before, inline_after))
+            text = _fix_spaces(getattr(owner, attribute), inline_before, inline_after)
+            _splice(owner, attribute, _pieces(text, inline_before, inline_after))
     return "<!DOCTYPE html>\n" + etree.tostring(root, encoding="unicode", method="html")
 
 
@@ -131,3 +144,47 @@ def _fix_spaces(text: str, inline_before: bool, inline_after: bool) -> str:
 
 def _edge(space: str, inline: bool) -> str:
     return "\u2005" if space and inline else space
+
+
+def _pieces(text: str, inline_before: bool, inline_after: bool) -> list[str | lxml_html.HtmlElement]:
+    """`text` cut into strings, elastic points and half-width marks, in order."""
+    cuts = {m.start(): "jx" for m in _ELASTIC.finditer(text)}
+    cuts.update({m.start(): "halt" for m in _HALT.finditer(text)})
+    if inline_before and text[:1] and re.match(f"[{HAN}{OPENING}]", text[0]):
+        cuts.setdefault(0, "jx")
+    pieces: list[str | lxml_html.HtmlElement] = []
+    start = 0
+    for position in sorted(cuts):
+        pieces.append(text[start:position])
+        if cuts[position] == "jx":
+            pieces.append(_span("jx", " "))
+            start = position
+        else:
+            pieces.append(_span("halt", text[position]))
+            start = position + 1
+    pieces.append(text[start:])
+    if inline_after and text[-1:] and re.match(f"[{HAN}{CLOSING}]", text[-1]):
+        pieces.append(_span("jx", " "))
+    return [piece for piece in pieces if not isinstance(piece, str) or piece]
+
+
+def _span(kind: str, text: str) -> lxml_html.HtmlElement:
+    span = lxml_html.Element("span", {"class": kind})
+    span.text = text
+    return span
+
+
+def _splice(owner: lxml_html.HtmlElement, attribute: str, pieces: list[str | lxml_html.HtmlElement]) -> None:
+    """Put `pieces` where `owner.text` (or `owner.tail`) was."""
+    first = pieces[0] if pieces and isinstance(pieces[0], str) else ""
+    setattr(owner, attribute, first)
+    rest = pieces[1:] if first else pieces
+    parent, index = (owner, 0) if attribute == "text" else (owner.getparent(), owner.getparent().index(owner) + 1)
+    previous: lxml_html.HtmlElement | None = None
+    for piece in rest:
+        if isinstance(piece, str):
+            assert previous is not None
+            previous.tail = (previous.tail or "") + piece
+            continue
+        parent.insert(index, piece)
+        index, previous = index + 1, piece
