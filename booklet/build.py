@@ -21,7 +21,7 @@ from booklet import epub, fonts, pdf, render_html, web
 from booklet.content import load_booklet
 from booklet.cover import make_cover
 from booklet.errors import BookletError, Diagnostics
-from booklet.model import PAGE_SIZES, Booklet
+from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
 
 FORMATS = ("pdf", "epub", "html")
 # The faces the EPUB embeds as subsets, as fontconfig patterns (see epub.FONT_FACES).
@@ -43,9 +43,10 @@ def build(
     resources = _resources(booklet)
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)
+    printed: dict[str, PrintedPdf] = {}  # the PDF, laid out once: its pagination feeds the EPUB's page list
     for kind in formats:
         started = time.perf_counter()
-        data = _make(kind, booklet, resources, built_at, links)
+        data = _make(kind, booklet, resources, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         made.append((out_dir / f"{booklet.name}-cover.png", resources["cover.png"], 0.0))
@@ -59,16 +60,26 @@ def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[
     return {kind.upper(): f"{name}.{kind}" for kind in kinds}
 
 
-def _make(kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: datetime, links: dict[str, str]) -> bytes:
+def _make(
+    kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: datetime, links: dict[str, str], printed: dict[str, PrintedPdf]
+) -> bytes:
     if kind == "pdf":
-        html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
-        return pdf.write_pdf(html, booklet, resources).data
+        return _print_edition(booklet, resources, built_at, printed).data
     if kind == "epub":
         documents = render_html.render_epub(booklet, built_at)
         css = render_html.stylesheet("base.css", "epub.css")
-        return epub.write_epub(booklet, documents, css, resources, built_at, None, _subset_font)
+        pages = _print_edition(booklet, resources, built_at, printed).pages
+        return epub.write_epub(booklet, documents, css, resources, built_at, pages, _subset_font)
     page = render_html.render_web(web.shape_for_web(booklet), built_at, "cover.png", links)
     return web.inline_resources(page, booklet, resources)
+
+
+def _print_edition(booklet: Booklet, resources: dict[str, bytes], built_at: datetime, printed: dict[str, PrintedPdf]) -> PrintedPdf:
+    """The PDF, laid out once per build: its bytes, and on which page each element id lands."""
+    if "pdf" not in printed:
+        html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
+        printed["pdf"] = pdf.write_pdf(html, booklet, resources)
+    return printed["pdf"]
 
 
 def _resources(booklet: Booklet) -> dict[str, bytes]:
@@ -81,14 +92,10 @@ def _resources(booklet: Booklet) -> dict[str, bytes]:
 def _cover(booklet: Booklet) -> bytes:
     cover = booklet.metadata.cover
     if cover is None:
-        return make_cover(booklet.metadata, _font_file("Noto Sans CJK SC:bold"), _font_file("Noto Serif CJK SC"))
+        return make_cover(booklet.metadata, _font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
     if not cover.is_file():
         raise BookletError(booklet.metadata.source, None, f"cover image `{cover}` does not exist")
     return cover.read_bytes()
-
-
-def _font_file(pattern: str) -> Path:
-    return _font_face(pattern)[0]
 
 
 def _font_face(pattern: str) -> tuple[Path, int]:

@@ -1,13 +1,16 @@
 """Stage 3 (shared): the generated cover, one PNG for the EPUB and the PDF's first page.
 
-Takes the metadata and a CJK font file; returns PNG bytes, 1600×2560 px as Kindle asks.
-The same metadata always gives the same bytes.
+Takes the metadata and two faces of the booklet's font (file, index in a collection);
+returns PNG bytes, 1600×2560 px as Kindle asks. Titles wrap by measured width with the
+line-breaking rules of Chinese and Japanese (clreq §3.1.7, JLREQ §3.1.7 kinsoku): no
+closing mark or pause mark starts a line, no opening mark ends one, and a Latin word is
+never cut. The same metadata always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
+import re
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -15,37 +18,131 @@ from PIL import Image, ImageDraw, ImageFont
 from booklet.model import Metadata
 
 SIZE = (1600, 2560)
-BACKGROUND = (32, 54, 84)
-INK = (250, 246, 236)
-ACCENT = (214, 170, 90)
+BACKGROUND = (27, 42, 66)
+PANEL = (33, 51, 79)
+INK = (248, 243, 231)
+ACCENT = (206, 166, 92)
+MUTED = (178, 186, 198)
+MARGIN = 150  # the outer frame's distance from the edge
+TEXT_WIDTH = SIZE[0] - 2 * 230
+
+# clreq §3.1.7 / JLREQ: characters that may not begin a line, and that may not end one.
+NO_LINE_START = set("）)]｝}〕〉》」』】〙〗〟’”｠»、。，．,.：:；;！!？?‼⁇⁈⁉・·‐゠–〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻％%‰℃")
+NO_LINE_END = set("（([｛{〔〈《「『【〘〖〝‘“｟«")
+# A break right after one of these (or at a space) reads naturally in a title.
+NATURAL_BREAK_AFTER = set("》」』）)】〕：:，,、；;。！!？?—–-/") | {" "}
+NATURAL_BREAK_BEFORE = set("《「『（(【〔")
+LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F'’.\-_/+#&]+| +|.", re.DOTALL)
+
+FontFace = tuple[Path, int]
 
 
-def make_cover(metadata: Metadata, bold_font: Path, regular_font: Path) -> bytes:
+def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) -> bytes:
     image = Image.new("RGB", SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((120, 120, SIZE[0] - 120, SIZE[1] - 120), outline=ACCENT, width=6)
-    y = _draw_lines(draw, _wrap(metadata.title, 11), ImageFont.truetype(str(bold_font), 120), 700, INK)
+    _frame(draw)
+    title_font, title_lines = _fit_title(metadata.title, title_face)
+    y = _draw_lines(draw, title_lines, title_font, 760 - 40 * max(0, len(title_lines) - 2), INK, 1.45)
+    draw.line((SIZE[0] / 2 - 90, y + 60, SIZE[0] / 2 + 90, y + 60), fill=ACCENT, width=5)
+    y += 140
     if metadata.subtitle:
-        y = _draw_lines(draw, _wrap(metadata.subtitle, 18), ImageFont.truetype(str(regular_font), 64), y + 80, ACCENT)
+        subtitle_font = _font(text_face, 64)
+        _draw_lines(draw, wrap(metadata.subtitle, subtitle_font, TEXT_WIDTH), subtitle_font, y, ACCENT, 1.6)
     if metadata.authors:
-        _draw_lines(draw, ["、".join(metadata.authors)], ImageFont.truetype(str(regular_font), 72), SIZE[1] - 520, INK)
+        author_font = _font(text_face, 72)
+        _draw_lines(draw, wrap("、".join(metadata.authors), author_font, TEXT_WIDTH), author_font, SIZE[1] - 640, INK, 1.5)
+    if metadata.publisher:
+        publisher_font = _font(text_face, 48)
+        _draw_lines(draw, wrap(metadata.publisher, publisher_font, TEXT_WIDTH), publisher_font, SIZE[1] - 400, MUTED, 1.5)
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
     return output.getvalue()
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Wrap by characters: a Han character is about one em, Latin about half."""
-    units = sum(1 if ord(c) > 0x2E7F else 0.5 for c in text)
-    if units <= width:
-        return [text]
-    return textwrap.wrap(text, width=width) if " " in text else [text[i : i + width] for i in range(0, len(text), width)]
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """Break `text` into the fewest, most even lines no wider than `width` (one token may overflow).
+
+    Tokens are unbreakable: a Latin word, or a Han character with the marks that must
+    stay on its line. Among the layouts with the fewest lines, the most even one wins,
+    and a break after a closing mark or pause (《…》｜内容) is preferred to one inside a phrase.
+    """
+    tokens = _tokens(text.strip())
+    if not tokens:
+        return []
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(tokens)
+    for end in range(1, len(tokens) + 1):
+        for start in range(end - 1, -1, -1):
+            line = "".join(tokens[start:end]).strip()
+            measured = font.getlength(line)
+            if measured > width and end - start > 1:
+                break
+            slack = max(width - measured, 0.0) / width
+            cost = best[start][0] + 1000.0 + slack * slack + _break_penalty(tokens, end)
+            if cost < best[end][0]:
+                best[end] = (cost, start)
+    lines: list[str] = []
+    end = len(tokens)
+    while end > 0:
+        start = best[end][1]
+        lines.append("".join(tokens[start:end]).strip())
+        end = start
+    return lines[::-1]
 
 
-def _draw_lines(draw: ImageDraw.ImageDraw, lines: list[str], font: ImageFont.FreeTypeFont, top: int, fill: tuple[int, int, int]) -> int:
+def _fit_title(title: str, face: FontFace) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest size (128 px down to 64) at which the title takes at most three lines."""
+    for size in (128, 116, 104, 92, 80):
+        font = _font(face, size)
+        lines = wrap(title, font, TEXT_WIDTH)
+        if len(lines) <= 3:
+            return font, lines
+    font = _font(face, 64)
+    return font, wrap(title, font, TEXT_WIDTH)
+
+
+def _tokens(text: str) -> list[str]:
+    """Unbreakable pieces: Latin runs, spaces, single characters; kinsoku marks glued on."""
+    pieces = LATIN_RUN.findall(text)
+    tokens: list[str] = []
+    glue_next = False
+    for piece in pieces:
+        if tokens and (glue_next or (piece[0] in NO_LINE_START and not piece.isspace())):
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
+        glue_next = piece[-1] in NO_LINE_END
+    return tokens
+
+
+def _break_penalty(tokens: list[str], end: int) -> float:
+    """Nothing at the text's end or at a natural break; a little for a break inside a phrase."""
+    if end == len(tokens):
+        return 0.0
+    if tokens[end - 1][-1] in NATURAL_BREAK_AFTER or tokens[end][0] in NATURAL_BREAK_BEFORE or tokens[end].isspace():
+        return 0.0
+    return 0.5
+
+
+def _frame(draw: ImageDraw.ImageDraw) -> None:
+    right, bottom = SIZE[0] - MARGIN, SIZE[1] - MARGIN
+    draw.rectangle((MARGIN, MARGIN, right, bottom), fill=PANEL, outline=ACCENT, width=8)
+    inner = MARGIN + 28
+    draw.rectangle((inner, inner, SIZE[0] - inner, SIZE[1] - inner), outline=ACCENT, width=2)
+    for x, y in ((inner, inner), (SIZE[0] - inner, inner), (inner, SIZE[1] - inner), (SIZE[0] - inner, SIZE[1] - inner)):
+        draw.regular_polygon((x, y, 16), 4, rotation=45, fill=ACCENT)
+
+
+def _font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
+    path, index = face
+    return ImageFont.truetype(str(path), size, index=index)
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw, lines: list[str], font: ImageFont.FreeTypeFont, top: float, fill: tuple[int, int, int], leading: float
+) -> float:
+    """Centre each line; return the baseline area's bottom. Lines advance by `leading` × the font size."""
     y = top
     for line in lines:
-        left, upper, right, lower = draw.textbbox((0, 0), line, font=font)
-        draw.text(((SIZE[0] - (right - left)) / 2 - left, y), line, font=font, fill=fill)
-        y += int((lower - upper) * 1.5)
+        draw.text((SIZE[0] / 2, y), line, font=font, fill=fill, anchor="ma")
+        y += font.size * leading
     return y

@@ -23,6 +23,9 @@ __all__ = ["FONT_FACES", "cover_alt", "write_epub"]
 FONT_FACES = (("regular", 400, "fonts/serif-regular.otf"), ("bold", 700, "fonts/serif-bold.otf"))
 FONT_FAMILY = "Noto Serif CJK SC"
 
+# What readers draw from CSS rather than text: list bullets and numbers.
+MARKER_CHARACTERS = "0123456789.•◦▪–"
+
 # (face name, characters) → an OpenType subset of that face holding those characters.
 FontSubsetter = Callable[[str, str], bytes]
 
@@ -49,5 +52,5 @@ def write_epub(
 
 def _characters(documents: tuple[EpubDocument, ...]) -> str:
     """Every character the documents can show, sorted; markup's few ASCII characters come along, cheaply."""
-    used = set().union(*(set(document.xhtml) for document in documents))
+    used = set().union(*(set(document.xhtml) for document in documents)) | set(MARKER_CHARACTERS)
     return "".join(sorted(c for c in used if c.isprintable() or c == " "))
