@@ -25,3 +25,11 @@ if [ ! -x "$ace/node_modules/.bin/ace-cli" ] || [ ! -e "$stamp" ] \
     # Ace runs Debian's Chromium through PUPPETEER_EXECUTABLE_PATH instead.
     (cd "$ace" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# npm: axe-core, pinned by tools/axe/package-lock.json; tests/test_web.py injects axe.min.js
+# into the web page in Debian's Chromium (Playwright from PyPI drives it: no browser download).
+axe="$here/axe"
+if [ ! -e "$axe/node_modules/axe-core/axe.min.js" ] || [ "$axe/package-lock.json" -nt "$axe/node_modules/.package-lock.json" ]; then
+    echo "installing axe-core into $axe/node_modules" >&2
+    (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,303 @@
+"""The web page of the Kamailio booklet, read as a file and opened in headless Chromium.
+
+Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright from PyPI (never
+`playwright install`); axe-core comes from npm into tools/axe (tools/install-test-deps.sh).
+Screenshots go to $BOOKLET_SCREENSHOTS when set (to look at them), else to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+NAME = "kamailio-in-action"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE, DESKTOP = {"width": 375, "height": 812}, {"width": 1280, "height": 900}
+
+
+def run_booklet(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "booklet", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web page alone, beside a PDF and an EPUB left by an earlier build (links are relative)."""
+    out = tmp_path_factory.mktemp("web")
+    for kind in ("pdf", "epub"):
+        (out / f"{NAME}.{kind}").write_bytes(b"an earlier build")
+    result = run_booklet("build", str(KAMAILIO), "--out", str(out), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_file(built: Path) -> Path:
+    return built / f"{NAME}.html"
+
+
+@pytest.fixture(scope="module")
+def tree(page_file: Path) -> lxml_html.HtmlElement:
+    return lxml_html.fromstring(page_file.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("BOOKLET_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    assert CHROMIUM.is_file(), "Chromium is missing: run tools/install-test-deps.sh (apt-get install chromium)"
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class Opened:
+    """A page opened from the file, with every request it made and those the route refused."""
+
+    def __init__(self, page: Page, requests: list[str], refused: list[str]) -> None:
+        self.page, self.requests, self.refused = page, requests, refused
+
+
+def open_page(browser: Browser, page_file: Path, viewport: dict[str, int], scheme: str = "light") -> Opened:
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, reduced_motion="reduce")
+    requests: list[str] = []
+    refused: list[str] = []
+
+    def guard(route: Route, request: Request) -> None:
+        if request.url == page_file.as_uri() or request.url.startswith("data:"):
+            route.continue_()
+        else:
+            refused.append(request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(page_file.as_uri(), wait_until="load")
+    return Opened(page, requests, refused)
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["375px", "1280px"])
+def opened(request: pytest.FixtureRequest, browser: Browser, page_file: Path) -> Iterator[Opened]:
+    result = open_page(browser, page_file, request.param)
+    yield result
+    result.page.context.close()
+
+
+# ---- the file itself ----
+
+
+def test_the_page_is_one_file(tree: lxml_html.HtmlElement, page_file: Path) -> None:
+    text = page_file.read_text(encoding="utf-8")
+    assert tree.xpath("//link[@rel='stylesheet']") == []
+    assert [s.get("type") for s in tree.xpath("//script")] == ["application/ld+json"], "no script is needed to read"
+    sources = tree.xpath("//@src")
+    assert sources and all(src.startswith("data:image/") for src in sources)
+    css = "".join(tree.xpath("//style/text()"))
+    assert "@import" not in css and "url(" not in css and "@font-face" not in css
+
+
+def test_language_title_and_description(tree: lxml_html.HtmlElement) -> None:
+    assert tree.get("lang") == "zh-CN"
+    assert tree.findtext(".//title").startswith("《Kamailio实战》内容及特色")
+    assert tree.xpath("string(//meta[@name='description']/@content)").startswith("《Kamailio实战》一书")
+
+
+def test_headings_go_down_one_level_at_a_time(tree: lxml_html.HtmlElement) -> None:
+    levels = [int(h.tag[1]) for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    chapters = tree.xpath("//section[@class='chapter']")
+    assert len(chapters) == 14
+    assert all(re.fullmatch(r"ch\d\d", c.get("id")) for c in chapters)
+    assert all(c[0].tag == "h2" for c in chapters)
+
+
+def test_open_graph_and_json_ld(tree: lxml_html.HtmlElement, built: Path) -> None:
+    og = {m.get("property"): m.get("content") for m in tree.xpath("//meta[starts-with(@property, 'og:')]")}
+    assert og["og:type"] == "book" and og["og:title"] == "《Kamailio实战》内容及特色"
+    assert og["og:image"] == f"{NAME}-cover.png" and (built / og["og:image"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (data,) = [json.loads(s.text) for s in tree.xpath("//script[@type='application/ld+json']")]
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Book"
+    assert data["name"] == "《Kamailio实战》内容及特色" and data["inLanguage"] == "zh-CN"
+    assert data["image"] == og["og:image"]
+    assert {e["url"] for e in data["workExample"]} == {f"{NAME}.pdf", f"{NAME}.epub"}
+
+
+def test_download_links_are_relative_and_only_to_files_beside_it(tree: lxml_html.HtmlElement, tmp_path: Path) -> None:
+    assert tree.xpath("//p[@class='downloads']/a/@href") == [f"{NAME}.pdf", f"{NAME}.epub"]
+    (tmp_path / f"{NAME}.epub").write_bytes(b"an earlier build")
+    result = run_booklet("build", str(KAMAILIO), "--out", str(tmp_path), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    alone = lxml_html.fromstring((tmp_path / f"{NAME}.html").read_bytes())
+    assert alone.xpath("//p[@class='downloads']/a/@href") == [f"{NAME}.epub"]
+
+
+def test_each_call_has_a_popover_button_and_the_notes_list_stays(tree: lxml_html.HtmlElement) -> None:
+    (button,) = tree.xpath("//button[@class='note-peek']")
+    popover = tree.get_element_by_id(button.get("popovertarget"))
+    assert popover.get("popover") == "auto" and "亮独观其大略" in popover.text_content()
+    link = button.getprevious()
+    assert link.get("class") == "noteref" and link.get("id") == "fnref-zhugeliang"
+    note = tree.get_element_by_id("fn-zhugeliang")
+    assert note.xpath(".//a[@role='doc-backlink']/@href") == ["#fnref-zhugeliang"]
+
+
+# ---- in Chromium ----
+
+
+def test_no_request_leaves_the_file(opened: Opened, screenshots: Path) -> None:
+    width = opened.page.viewport_size["width"]
+    opened.page.screenshot(path=screenshots / f"web-{width}-light.png")
+    opened.page.screenshot(path=screenshots / f"web-{width}-light-full.png", full_page=True)
+    opened.page.wait_for_load_state("networkidle")
+    assert opened.refused == []
+    assert [url for url in opened.requests if not url.startswith("data:")] == [opened.page.url]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1280px"])
+def test_dark_scheme_follows_the_system(browser: Browser, page_file: Path, viewport: dict[str, int], screenshots: Path) -> None:
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        opened = open_page(browser, page_file, viewport, scheme)
+        opened.page.screenshot(path=screenshots / f"web-{viewport['width']}-{scheme}.png")
+        backgrounds[scheme] = opened.page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        opened.page.context.close()
+    assert backgrounds["light"] == "rgb(253, 252, 248)" and backgrounds["dark"] == "rgb(23, 24, 26)"
+
+
+def test_the_footnote_opens_next_to_its_call(opened: Opened, screenshots: Path) -> None:
+    page = opened.page
+    button = page.locator("button.note-peek").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    popover = page.locator(".note-popover:popover-open")
+    assert popover.count() == 1
+    assert "亮独观其大略" in popover.inner_text()
+    call, note = button.bounding_box(), popover.bounding_box()
+    assert call and note
+    below = 0 <= note["y"] - (call["y"] + call["height"]) <= 16
+    above = 0 <= call["y"] - (note["y"] + note["height"]) <= 16
+    assert below or above, (call, note)
+    assert note["x"] <= call["x"] <= note["x"] + note["width"], (call, note)
+    assert 0 <= note["x"] and note["x"] + note["width"] <= page.viewport_size["width"]
+    page.screenshot(path=screenshots / f"web-{page.viewport_size['width']}-footnote.png")
+    page.keyboard.press("Escape")
+    assert page.locator(".note-popover:popover-open").count() == 0
+
+
+def test_the_contents_jump_to_each_chapter(opened: Opened) -> None:
+    page = opened.page
+    wide = page.viewport_size["width"] >= 1024
+    links = page.locator("nav.contents > ol > li > a")
+    assert links.count() == 14
+    for index in range(links.count()):
+        if not wide:  # on a phone the bar at the top leads back to the contents
+            bar = page.locator("nav.bar a.bar-contents")
+            assert bar.is_visible() and 0 <= bar.bounding_box()["y"] < 20
+            bar.click()
+        link = links.nth(index)
+        target = link.get_attribute("href")
+        link.click()
+        page.wait_for_function("hash => location.hash === hash", arg=target)
+        heading = page.locator(f"{target} > h2").bounding_box()
+        assert heading is not None, target
+        top = 0.0 if wide else page.locator("nav.bar").bounding_box()["height"]
+        at_end = page.evaluate("Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight")
+        assert top <= heading["y"] <= (top + 120 if not at_end else page.viewport_size["height"] - 40), (target, heading)
+        if wide:  # the contents stay in view beside the text
+            nav = page.locator("nav.contents").bounding_box()
+            assert nav is not None and nav["y"] >= 0 and nav["x"] + nav["width"] <= heading["x"]
+
+
+@pytest.mark.parametrize("width", [320, 375, 768, 1024, 1280, 1600])
+def test_no_sideways_scroll_and_a_comfortable_measure(browser: Browser, page_file: Path, width: int) -> None:
+    opened = open_page(browser, page_file, {"width": width, "height": 900})
+    page = opened.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    per_line = page.evaluate(
+        "(() => { const p = document.querySelector('main p');"
+        " return p.clientWidth / parseFloat(getComputedStyle(p).fontSize); })()"
+    )
+    if width >= 768:
+        assert 35 <= per_line <= 40, per_line
+    else:
+        assert per_line >= 15, per_line
+    opened.page.context.close()
+
+
+def test_fonts_are_the_readers_own_ending_in_serif(opened: Opened) -> None:
+    family = opened.page.evaluate("getComputedStyle(document.body).fontFamily")
+    for name in ("Noto Serif CJK SC", "Songti SC", "SimSun", "PingFang SC", "Microsoft YaHei"):
+        assert name in family
+    assert family.rstrip().endswith("serif") and not family.rstrip().endswith("sans-serif")
+
+
+def test_clreq_typography(opened: Opened) -> None:
+    style = opened.page.evaluate(
+        "(() => { const p = getComputedStyle(document.querySelector('main p'));"
+        " const b = getComputedStyle(document.body);"
+        " return [p.textIndent, p.fontSize, b.textAutospace, b.textSpacingTrim]; })()"
+    )
+    indent, size, autospace, trim = style
+    assert float(indent.removesuffix("px")) == pytest.approx(2 * float(size.removesuffix("px")))
+    assert autospace == "normal" and trim == "space-first"
+
+
+def test_print_hides_the_navigation(browser: Browser, page_file: Path) -> None:
+    opened = open_page(browser, page_file, DESKTOP)
+    page = opened.page
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        "['nav.bar', 'button.note-peek', 'p.downloads']"
+        ".map(s => getComputedStyle(document.querySelector(s)).display)"
+    )
+    assert hidden == ["none", "none", "none"]
+    assert page.evaluate("getComputedStyle(document.querySelector('.chapter')).breakBefore") == "page"
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    opened.page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("viewport", "scheme"), [(PHONE, "light"), (DESKTOP, "light"), (PHONE, "dark"), (DESKTOP, "dark")],
+    ids=["375px-light", "1280px-light", "375px-dark", "1280px-dark"],
+)
+def test_axe_finds_no_violation(browser: Browser, page_file: Path, viewport: dict[str, int], scheme: str) -> None:
+    assert AXE.is_file(), f"{AXE} is missing: run tools/install-test-deps.sh"
+    opened = open_page(browser, page_file, viewport, scheme)
+    page = opened.page
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    closed = page.evaluate("async () => await axe.run(document)")
+    assert len(closed["passes"]) > 20, "axe ran no check"
+    page.locator("button.note-peek").first.click()  # and with a note open
+    violations = closed["violations"] + page.evaluate("async () => (await axe.run(document)).violations")
+    report = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert report == []
+    opened.page.context.close()
