@@ -36,10 +36,20 @@ class Output:
 
 
 def build(
-    source: Path, out_dir: Path, formats: tuple[str, ...], built_at: datetime, diagnostics: Diagnostics
+    source: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    built_at: datetime,
+    diagnostics: Diagnostics,
+    remote_cache: Path | None = None,
+    strict: bool = False,
 ) -> tuple[Output, ...]:
-    """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input."""
-    booklet = load_booklet(source, diagnostics)
+    """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
+
+    `remote_cache`: where remote images are fetched to; None (the default) fetches nothing.
+    `strict`: a warning stops the build before anything is written.
+    """
+    booklet = load_booklet(source, diagnostics, remote_cache)
     resources = _resources(booklet)
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)
@@ -50,6 +60,8 @@ def build(
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         made.append((out_dir / f"{booklet.name}-cover.png", resources["cover.png"], 0.0))
+    if strict and diagnostics.warnings:
+        raise BookletError(None, None, "warnings are errors with --strict: nothing was written")
     _prepare(out_dir)
     return tuple(Output(path, _write_atomically(path, data), seconds) for path, data, seconds in made)
 
@@ -84,18 +96,23 @@ def _print_edition(booklet: Booklet, resources: dict[str, bytes], built_at: date
 
 def _resources(booklet: Booklet) -> dict[str, bytes]:
     """The files the outputs refer to, by the href they use: the cover and every image."""
-    resources = {image.href: image.source.read_bytes() for image in booklet.images}
+    resources = {image.href: _read(image.source) for image in booklet.images}
     resources["cover.png"] = _cover(booklet)
     return resources
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BookletError(path, None, f"cannot read: {error.strerror}") from None
 
 
 def _cover(booklet: Booklet) -> bytes:
     cover = booklet.metadata.cover
     if cover is None:
         return make_cover(booklet.metadata, _font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
-    if not cover.is_file():
-        raise BookletError(booklet.metadata.source, None, f"cover image `{cover}` does not exist")
-    return cover.read_bytes()
+    return _read(cover)
 
 
 def _font_face(pattern: str) -> tuple[Path, int]:
@@ -137,7 +154,8 @@ def _prepare(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise BookletError(out_dir, None, f"cannot create the output folder: {error.strerror}") from None
+        reason = error.strerror or str(error)
+        raise BookletError(out_dir, None, f"cannot create the output folder ({reason}): choose another with --out") from None
     if not os.access(out_dir, os.W_OK):
         raise BookletError(out_dir, None, "the output folder is not writable: choose another with --out")
 
@@ -155,5 +173,5 @@ def _write_atomically(path: Path, data: bytes) -> int:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise BookletError(path, None, f"cannot write: {error.strerror}") from None
+        raise BookletError(path, None, f"cannot write ({error.strerror}): choose another folder with --out") from None
     return len(data)

@@ -1,21 +1,26 @@
 """The command line: parse arguments and the environment, call `build`, print, choose the exit code.
 
-Exit codes, in one place: 0 ok, 1 bad input, 2 usage, 70 internal error (a bug in booklet).
+Exit codes, in one place: 0 ok, 1 bad input, 2 usage, 70 internal error (a bug in booklet),
+130 interrupted (Ctrl-C or a kill; earlier outputs are left as they were).
+Only this module reads the environment (`SOURCE_DATE_EPOCH`, `XDG_CACHE_HOME`) and prints.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from booklet.build import FORMATS, build
 from booklet.errors import BookletError, Diagnostics
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 70
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
 EXAMPLE = """\
 example:
@@ -39,23 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     diagnostics = Diagnostics()
+    remote_cache = _cache_folder() if args.fetch_remote else None
+    previous = _on_sigterm(_interrupt)  # a kill cleans up like Ctrl-C
     try:
-        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics)
+        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics, remote_cache, args.strict)
     except BookletError as error:
         _print_warnings(diagnostics)
         print(error, file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("booklet: interrupted; earlier outputs are untouched", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - anything else is our bug: say so, with the traceback
         traceback.print_exc()
         print("booklet: internal error: please report it with the traceback above", file=sys.stderr)
         return EXIT_BUG
+    finally:
+        _on_sigterm(previous)
     _print_warnings(diagnostics)
-    if args.strict and diagnostics.warnings:
-        print("booklet: warnings are errors with --strict", file=sys.stderr)
-        return EXIT_INPUT
     for output in outputs:
         print(f"{output.path}  {_size(output.size)}  {output.seconds:.2f}s")
     return EXIT_OK
@@ -74,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
     build_parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help="comma-separated: pdf,epub,html (default: all)")
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.add_argument(
+        "--fetch-remote", action="store_true",
+        help="fetch remote (https://) images once into a cache ($XDG_CACHE_HOME/booklet); by default they are an error",
+    )
     serve_parser = commands.add_parser("serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save")
     serve_parser.add_argument("source", metavar="SOURCE", help="a booklet folder (with booklet.yml) or one Markdown file with front matter")
     serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
@@ -95,6 +105,23 @@ def _build_date(epoch: str | None) -> datetime:
     if not epoch.isdigit():
         raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
     return datetime.fromtimestamp(int(epoch), timezone.utc)
+
+
+def _cache_folder() -> Path:
+    """Where fetched images are kept: $XDG_CACHE_HOME/booklet/remote, else ~/.cache/booklet/remote."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "booklet" / "remote"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(handler: Any) -> Any:
+    """Set the SIGTERM handler (only the main thread may); return the one it replaces."""
+    if threading.current_thread() is not threading.main_thread():
+        return handler
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _print_warnings(diagnostics: Diagnostics) -> None:

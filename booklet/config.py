@@ -8,6 +8,7 @@ numbers are converted once (PyYAML counts from 0, authors from 1).
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import langcodes
 import yaml
 
 from booklet.errors import BookletError, Diagnostics
+from booklet.images import locate_image
 from booklet.model import PAGE_SIZES, Metadata
 
 # Keys that Jekyll and Hugo posts carry: accepted in front matter, used where they mean something.
@@ -60,15 +62,39 @@ def read_text(path: Path) -> str:
     except FileNotFoundError:
         raise BookletError(path, None, "no such file") from None
     except OSError as error:
-        raise BookletError(path, None, f"cannot read: {error.strerror}") from None
+        raise BookletError(path, None, f"cannot read ({error.strerror}): check the file") from None
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        line, column = _position(data, error.start)
+        raise BookletError(path, line, "not valid UTF-8 text: save the file as UTF-8", column) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _NOT_XML.search(text)
+    if bad:
+        line, column = _position(text, bad.start())
         raise BookletError(
-            path, line, "not valid UTF-8 text: save the file as UTF-8", column
-        ) from None
+            path, line, f"control character U+{ord(bad.group()):04X} is not allowed in text: delete it", column
+        )
+    return text
+
+
+# Characters XML 1.0 (§2.2) forbids: no output may carry them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _position(text: str | bytes, index: int) -> tuple[int, int]:
+    """1-based line and column of `index`."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line = text.count(newline, 0, index) + 1  # type: ignore[arg-type]
+    column = index - (text.rfind(newline, 0, index) + 1) + 1  # type: ignore[arg-type]
+    return line, column
+
+
+def yaml_position(mark: yaml.Mark | None, first_line: int) -> tuple[int, int | None]:
+    """PyYAML counts lines and columns from 0, from the start of the YAML text: convert here, once."""
+    if mark is None:
+        return first_line, None
+    return first_line + mark.line, mark.column + 1
 
 
 def parse_yaml_mapping(text: str, path: Path, first_line: int = 1) -> YamlMapping:
@@ -77,19 +103,23 @@ def parse_yaml_mapping(text: str, path: Path, first_line: int = 1) -> YamlMappin
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         values = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = first_line + mark.line if mark else first_line
-        column = mark.column + 1 if mark else None
+        line, column = yaml_position(error.problem_mark or error.context_mark, first_line)
         problem = error.problem or error.context or "syntax error"
-        raise BookletError(path, line, f"not valid YAML: {problem}", column) from None
+        raise BookletError(path, line, f"not valid YAML: {problem}: check the quoting and indentation", column) from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
+        # e.g. `date: 2024-13-45` matches YAML's timestamp form but is no date
+        raise BookletError(path, first_line, f"not valid YAML: {error}: quote the value") from None
     if values is None:
         values = {}
     if not isinstance(values, dict) or (node is not None and not isinstance(node, yaml.MappingNode)):
-        raise BookletError(path, first_line, "expected `key: value` lines (a YAML mapping)")
-    lines = {}
+        raise BookletError(path, first_line, "not a YAML mapping: write `key: value` lines, such as `title: …`")
+    lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines[str(key_node.value)] = first_line + key_node.start_mark.line
+            key, (line, column) = str(key_node.value), yaml_position(key_node.start_mark, first_line)
+            if key in lines:
+                raise BookletError(path, line, f"key `{key}` appears twice (first at line {lines[key]}): keep one", column)
+            lines[key] = line
     return YamlMapping({str(k): v for k, v in values.items()}, lines, path, first_line)
 
 
@@ -132,7 +162,7 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
     title = _string(mapping, "title", required=True)
     assert title is not None
     authors = _string_list(mapping, "author")
-    cover = _string(mapping, "cover")
+    cover = _cover(mapping, cover_base)
     return Metadata(
         title=title,
         source=mapping.path,
@@ -143,7 +173,7 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
         publisher=_string(mapping, "publisher"),
         description=_string(mapping, "description"),
         identifier=_string(mapping, "identifier") or _default_identifier(title, authors),
-        cover=(cover_base / cover) if cover else None,
+        cover=cover,
         base_url=_string(mapping, "base_url"),
         page_size=_page_size(mapping),
         tags=_string_list(mapping, "tags"),
@@ -153,6 +183,14 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
         embed_fonts=_boolean(mapping, "embed_fonts", default=True),
         impose=_boolean(mapping, "impose", default=False),
     )
+
+
+def _cover(mapping: YamlMapping, folder: Path) -> Path | None:
+    """The cover image, checked like any image: it exists, is an image, lies in the folder."""
+    src = _string(mapping, "cover")
+    if src is None:
+        return None
+    return locate_image(src, mapping.path, mapping.line_of("cover"), folder, None).path
 
 
 def _unknown_key(key: str, known: list[str]) -> str:

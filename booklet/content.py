@@ -14,9 +14,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import markdown
-import nh3
-from lxml import etree, html as lxml_html
-from PIL import Image as PILImage, UnidentifiedImageError
+from lxml import etree
+from lxml import html as lxml_html
 
 from booklet.config import (
     YamlMapping,
@@ -27,7 +26,9 @@ from booklet.config import (
     read_text,
 )
 from booklet.errors import BookletError, BookletErrors, Diagnostics
+from booklet.images import locate_image
 from booklet.model import Booklet, Chapter, Footnote, Heading, Image, Metadata
+from booklet.sanitize import sanitize
 
 SHARED_FOOTNOTES = "footnotes.md"
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
@@ -35,23 +36,6 @@ FENCE = re.compile(r"^(```|~~~)")
 DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
 ATX_TOP_HEADING = re.compile(r"^#(?!#)\s+(.+?)\s*#*\s*$")
 
-# Raw HTML an author may write in Markdown (issue: content never runs).
-SAFE_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp",
-    "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
-}
-SAFE_ATTRIBUTES = {
-    "*": {"id", "class", "lang", "title", "dir"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start"},
-    "abbr": {"title"},
-}
 VOID_ELEMENTS = {"br", "hr", "img", "col", "wbr"}
 
 
@@ -69,8 +53,11 @@ class _Draft:
     cited: list[str] = field(default_factory=list)  # labels in order of first call
 
 
-def load_booklet(source: Path, diagnostics: Diagnostics) -> Booklet:
-    """Read and check a whole booklet; raise every error found, together."""
+def load_booklet(source: Path, diagnostics: Diagnostics, remote_cache: Path | None = None) -> Booklet:
+    """Read and check a whole booklet; raise every error found, together.
+
+    Remote images are fetched into `remote_cache` only when it is given (`--fetch-remote`).
+    """
     if not source.exists():
         raise BookletError(source, None, "no such file or folder")
     if source.is_dir():
@@ -78,11 +65,12 @@ def load_booklet(source: Path, diagnostics: Diagnostics) -> Booklet:
         root, name = source, source.name
     else:
         metadata, drafts = _read_post(source, diagnostics)
-        shared, root, name = {}, source.parent, source.stem
+        shared = _post_definitions(drafts) if len(drafts) > 1 else {}
+        root, name = source.parent, source.stem
     errors: list[BookletError] = []
     for draft in drafts:
-        _convert(draft, shared, metadata, errors)
-    images = _collect_images(drafts, root, diagnostics, errors)
+        _convert(draft, shared, errors, diagnostics)
+    images = _collect_images(drafts, root, remote_cache, diagnostics, errors)
     _check_links(drafts, metadata, diagnostics)
     chapters = _finish(drafts, shared, metadata, errors, diagnostics)
     if errors:
@@ -137,6 +125,45 @@ def _read_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list[_Dr
     return metadata, drafts
 
 
+def _post_definitions(drafts: list[_Draft]) -> dict[str, tuple[str, Path, int]]:
+    """In a post split at its headings, a note defined anywhere may be cited from any chapter.
+
+    Each definition is taken out of its chapter (its lines blanked, so line numbers hold)
+    and shared, as `footnotes.md` is in a booklet folder.
+    """
+    shared: dict[str, tuple[str, Path, int]] = {}
+    for draft in drafts:
+        lines = draft.body.split("\n")
+        for label, starts in _definition_lines(draft.body, draft.body_line).items():
+            for start in starts:
+                index = start - draft.body_line
+                end = _definition_end(lines, index)
+                if label in shared:
+                    first = shared[label][2]
+                    raise BookletError(draft.source, start, f"footnote [^{label}] is defined twice (first at line {first}): keep one definition")
+                shared[label] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
+                lines[index:end] = [""] * (end - index)
+        draft.body = "\n".join(lines)
+    return shared
+
+
+def _definition_end(lines: list[str], start: int) -> int:
+    """A definition runs on over indented lines, and its first paragraph's lazy lines."""
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if DEFINITION.match(line):
+            break
+        if line.strip() == "":
+            following = next((l for l in lines[end + 1 :] if l.strip()), "")
+            if not following.startswith(("    ", "\t")):
+                break
+        elif not line.startswith(("    ", "\t")) and lines[end - 1].strip() == "":
+            break
+        end += 1
+    return end
+
+
 def _split_at_headings(body: str, body_line: int, path: Path) -> list[_Draft]:
     drafts: list[_Draft] = []
     lines = body.split("\n")
@@ -189,7 +216,7 @@ def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
         label = DEFINITION.match(lines[start]).group(1)  # type: ignore[union-attr]
         if label in shared:
             first = shared[label][2]
-            raise BookletError(path, body_line + start, f"footnote [^{label}] is defined twice (first at line {first})")
+            raise BookletError(path, body_line + start, f"footnote [^{label}] is defined twice (first at line {first}): keep one definition")
         shared[label] = ("\n".join(lines[start:end]).rstrip(), path, body_line + start)
     return shared
 
@@ -200,23 +227,25 @@ def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
 def _convert(
     draft: _Draft,
     shared: dict[str, tuple[str, Path, int]],
-    metadata: Metadata,
     errors: list[BookletError],
+    diagnostics: Diagnostics,
 ) -> None:
     local = _definition_lines(draft.body, draft.body_line)
     for label, lines in local.items():
         if len(lines) > 1:
-            errors.append(BookletError(draft.source, lines[1], f"footnote [^{label}] is defined twice (first at line {lines[0]})"))
+            errors.append(BookletError(draft.source, lines[1], f"footnote [^{label}] is defined twice (first at line {lines[0]}): keep one definition"))
         elif label in shared:
             _, where, line = shared[label]
-            errors.append(BookletError(draft.source, lines[0], f"footnote [^{label}] is also defined in {where}:{line}"))
+            errors.append(BookletError(draft.source, lines[0], f"footnote [^{label}] is also defined in {where}:{line}: keep one of the two"))
     extra = "\n\n".join(text for label, (text, _, _) in shared.items() if label not in local)
     converter = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs={"footnotes": {"UNIQUE_IDS": False}, "smarty": {"smart_quotes": False}},
     )
     html = converter.convert(draft.body + "\n\n" + extra)
-    html = nh3.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, url_schemes={"http", "https", "mailto"}, link_rel=None)
+    html, dropped = sanitize(html)
+    for item in dropped:
+        diagnostics.warn(draft.source, _line_of(draft, item.token), item.message)
     draft.tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _take_definitions(draft)
     _report_undefined_calls(draft, errors)
@@ -252,6 +281,8 @@ def _report_undefined_calls(draft: _Draft, errors: list[BookletError]) -> None:
 def _line_of(draft: _Draft, token: str) -> int:
     """Python-Markdown keeps no line numbers: find the token in the chapter's source."""
     index = draft.body.find(token)
+    if index < 0:
+        index = draft.body.lower().find(token.lower())
     return draft.body_line + draft.body.count("\n", 0, index) if index >= 0 else draft.line
 
 
@@ -259,52 +290,43 @@ def _line_of(draft: _Draft, token: str) -> int:
 
 
 def _collect_images(
-    drafts: list[_Draft], root: Path, diagnostics: Diagnostics, errors: list[BookletError]
+    drafts: list[_Draft],
+    root: Path,
+    remote_cache: Path | None,
+    diagnostics: Diagnostics,
+    errors: list[BookletError],
 ) -> tuple[Image, ...]:
+    """Check every image; the outputs refer to each by a stable href (`images/image001.png`)."""
     images: dict[Path, Image] = {}
     for draft in drafts:
         assert draft.tree is not None
-        for img in draft.tree.iter("img"):
+        for img in list(draft.tree.iter("img")):
             src = img.get("src", "")
+            if not src:  # the sanitizer dropped it (a data: or javascript: URL), with a warning
+                img.drop_tree()
+                continue
             line = _line_of(draft, src)
             if not img.get("alt"):
                 diagnostics.warn(draft.source, line, f"image `{src}` has no alt text: describe it in ![…](…)")
             try:
-                image = _local_image(src, draft.source.parent, root, images, draft.source, line)
+                found = locate_image(src, draft.source, line, root, remote_cache)
             except BookletError as error:
                 errors.append(error)
                 img.drop_tree()
                 continue
-            images[image.source] = image
-            img.set("src", image.href)
+            if found.path not in images:
+                href = f"images/image{len(images) + 1:03d}{found.suffix}"
+                images[found.path] = Image(found.path, href, found.media_type)
+            img.set("src", images[found.path].href)
     return tuple(images.values())
-
-
-def _local_image(src: str, folder: Path, root: Path, known: dict[Path, Image], source: Path, line: int) -> Image:
-    if urlsplit(src).scheme:
-        raise BookletError(source, line, f"remote image `{src}` is not fetched: save it beside the chapter and link it by its file name")
-    path = (folder / src).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise BookletError(source, line, f"image `{src}` lies outside the booklet's folder: copy it into {root}")
-    if path in known:
-        return known[path]
-    if not path.is_file():
-        raise BookletError(source, line, f"image `{src}` does not exist")
-    try:
-        with PILImage.open(path) as opened:
-            kind = (opened.format or "").lower()
-    except (UnidentifiedImageError, OSError):
-        raise BookletError(source, line, f"`{src}` is not an image (PNG, JPEG, GIF or SVG)") from None
-    if kind not in ("png", "jpeg", "gif"):
-        raise BookletError(source, line, f"image `{src}` is {kind.upper()}: use PNG, JPEG or GIF")
-    suffix = {"jpeg": ".jpg"}.get(kind, "." + kind)
-    return Image(path, f"images/image{len(known) + 1:03d}{suffix}", f"image/{kind}")
 
 
 def _check_links(drafts: list[_Draft], metadata: Metadata, diagnostics: Diagnostics) -> None:
     """Site-relative links resolve against base_url; a link that leads nowhere becomes its text."""
     for draft in drafts:
         assert draft.tree is not None
+        for anchor in draft.tree.xpath(".//a[not(@href)][not(@id)]"):
+            anchor.drop_tag()  # its href was dropped by the sanitizer, with a warning
         for link in draft.tree.xpath(".//a[@href]"):
             href = link.get("href")
             if link.get("class") in ("footnote-ref",) or urlsplit(href).scheme in ("http", "https", "mailto"):

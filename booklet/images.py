@@ -1,0 +1,126 @@
+"""Stage 1c: the images a chapter shows, checked before anything is built.
+
+Takes an image's `src` as the author wrote it and where it was written; returns the
+file to read and what kind of image it is. A local image must be a PNG, JPEG or GIF
+inside the booklet's folder (symlinks are followed first, so one cannot lead out).
+A remote image (`https://…`) is fetched only when the author asks (`--fetch-remote`):
+once, with a timeout, into a cache folder, and never again while it is there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import io
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from PIL import Image as PILImage
+
+from booklet.errors import BookletError
+
+REMOTE_TIMEOUT = 10.0  # seconds, for connecting and for each read
+REMOTE_MAX_BYTES = 20 * 1024 * 1024
+MEDIA_TYPES = {"png": ("image/png", ".png"), "jpeg": ("image/jpeg", ".jpg"), "gif": ("image/gif", ".gif")}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFile:
+    path: Path  # the file to read: in the booklet's folder, or in the cache
+    media_type: str  # "image/png"
+    suffix: str  # ".png"
+
+
+def locate_image(src: str, chapter: Path, line: int, root: Path, remote_cache: Path | None) -> ImageFile:
+    """Check one image reference; raise a `BookletError` located at `chapter:line` if it is bad."""
+    scheme = urlsplit(src).scheme.lower()
+    if scheme in ("http", "https"):
+        return _remote(src, chapter, line, remote_cache)
+    if scheme:
+        raise BookletError(chapter, line, f"image `{src}` is not a file or an http(s) address: save the image beside the chapter")
+    path = _local(src, chapter, line, root)
+    kind = _kind(path.read_bytes(), src, chapter, line)
+    return ImageFile(path, *MEDIA_TYPES[kind])
+
+
+def _local(src: str, chapter: Path, line: int, root: Path) -> Path:
+    name = unquote(urlsplit(src).path)
+    if not name.strip():
+        raise BookletError(chapter, line, "image has no file name: write ![what it shows](file.png)")
+    path = (chapter.parent / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise BookletError(chapter, line, f"image `{src}` lies outside the booklet's folder: copy it into {root}")
+    if not path.is_file():
+        raise BookletError(chapter, line, f"image `{src}` does not exist: check the file name (relative to {chapter.parent})")
+    return path
+
+
+def _kind(data: bytes, src: str, chapter: Path, line: int) -> str:
+    """The image's format, from its bytes (never from its name)."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as opened:
+            kind = (opened.format or "").lower()
+            opened.verify()
+    except PILImage.DecompressionBombError:
+        raise BookletError(chapter, line, f"image `{src}` is too large: scale it down") from None
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds of error on a file that is not an image
+        raise BookletError(chapter, line, f"`{src}` is not an image: use a PNG, JPEG or GIF file") from None
+    if kind not in MEDIA_TYPES:
+        raise BookletError(chapter, line, f"image `{src}` is {kind.upper()}: convert it to PNG, JPEG or GIF")
+    return kind
+
+
+def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile:
+    if cache is None:
+        raise BookletError(
+            chapter, line,
+            f"remote image `{src}` is not fetched: save it beside the chapter, or build with --fetch-remote",
+        )
+    target = cache / hashlib.sha256(src.encode("utf-8")).hexdigest()
+    if target.is_file():
+        kind = _kind(target.read_bytes(), src, chapter, line)
+    else:
+        data = _download(src, chapter, line)
+        kind = _kind(data, src, chapter, line)  # an error page is not cached
+        _store(target, data)
+    return ImageFile(target, *MEDIA_TYPES[kind])
+
+
+def _download(src: str, chapter: Path, line: int) -> bytes:
+    request = urllib.request.Request(src, headers={"User-Agent": "booklet"})
+    try:
+        with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:  # noqa: S310 - http(s) only
+            data: bytes = response.read(REMOTE_MAX_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        reason = f"the server answered {error.code} {error.reason}"
+        raise BookletError(chapter, line, f"cannot fetch remote image `{src}`: {reason}: check the address") from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
+        reason = str(getattr(error, "reason", error)) or type(error).__name__
+        raise BookletError(
+            chapter, line,
+            f"cannot fetch remote image `{src}`: {reason}: check the address, or save the image beside the chapter",
+        ) from None
+    if len(data) > REMOTE_MAX_BYTES:
+        raise BookletError(chapter, line, f"remote image `{src}` is larger than 20 MB: save a smaller copy beside the chapter")
+    return data
+
+
+def _store(target: Path, data: bytes) -> None:
+    """Write into the cache atomically, so that a half-fetched image is never taken for a whole one."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".fetch-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise BookletError(target.parent, None, f"cannot write the image cache: {error.strerror}: set XDG_CACHE_HOME") from None

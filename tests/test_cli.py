@@ -1,0 +1,309 @@
+"""The command line on bad input: one located message, exit 1, no traceback, nothing lost.
+
+Each kind of bad input has its own fixture under tests/fixtures/<case>/. Every case builds
+into an output folder that already holds a booklet's three outputs, and checks that they
+are byte-for-byte as they were, with no temporary file beside them. Most cases run the
+command in-process (`cli.main`); a few run it as a real process, to see its exit status
+and standard error as a shell does.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from booklet.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EARLIER = {"pdf": b"%PDF-1.7 an earlier build\n", "epub": b"PK an earlier build\n", "html": b"<!DOCTYPE html>earlier\n"}
+YAML_HINT = "check the quoting and indentation"
+MAPPING = "not a YAML mapping: write `key: value` lines, such as `title: …`"
+SIZES = "A4, A5, A6, B5, Letter, 6x9"
+
+# fixture → the one line the build must print on standard error ({src}: the booklet's folder)
+ERRORS = {
+    "yaml-invalid": f"{{src}}/booklet.yml:2:1: error: not valid YAML: found character '\\t' that cannot start any token: {YAML_HINT}",
+    "front-matter-invalid-yaml": f"{{src}}/01-one.md:3:12: error: not valid YAML: expected ',' or ']', but got '<stream end>': {YAML_HINT}",
+    "yaml-not-a-mapping": f"{{src}}/booklet.yml:1: error: {MAPPING}",
+    "front-matter-not-a-mapping": f"{{src}}/01-one.md:2: error: {MAPPING}",
+    "not-utf8": "{src}/01-one.md:5:26: error: not valid UTF-8 text: save the file as UTF-8",
+    "missing-title": "{src}/booklet.yml:1: error: missing `title`: add a line `title: …`",
+    "chapter-missing-title": "{src}/01-one.md:2: error: missing `title`: add a line `title: …`",
+    "unknown-key": "{src}/booklet.yml:3: error: unknown key `autor`: did you mean `author`?",
+    "page-size-wrong-type": f"{{src}}/booklet.yml:3: error: `page_size` must be one of {SIZES}, not 12",
+    "page-size-unknown": f"{{src}}/booklet.yml:3: error: unknown page size `A3`: use one of {SIZES}",
+    "language-unknown": "{src}/booklet.yml:2: error: `not a language` is not a BCP 47 language tag (for example zh-CN, en, ja)",
+    "no-chapter": "{src}: error: no chapter: add Markdown files (*.md) with front matter",
+    "footnote-undefined": "{src}/01-one.md:7: error: footnote [^sip] is cited but never defined: add a line `[^sip]: …`",
+    "footnote-defined-twice": "{src}/01-one.md:9: error: footnote [^sip] is defined twice (first at line 7): keep one definition",
+    "footnote-defined-twice-shared": (
+        "{src}/01-one.md:7: error: footnote [^sip] is also defined in {src}/footnotes.md:1: keep one of the two"
+    ),
+    "image-missing": "{src}/01-one.md:7: error: image `missing.png` does not exist: check the file name (relative to {src})",
+    "image-not-an-image": "{src}/01-one.md:5: error: `notes.png` is not an image: use a PNG, JPEG or GIF file",
+    "image-outside": "{src}/01-one.md:5: error: image `../../etc/hostname` lies outside the booklet's folder: copy it into {src}",
+    "image-symlink-out": "{src}/01-one.md:5: error: image `leak.png` lies outside the booklet's folder: copy it into {src}",
+    "image-remote": (
+        "{src}/01-one.md:5: error: remote image `https://example.invalid/picture.png` is not fetched: "
+        "save it beside the chapter, or build with --fetch-remote"
+    ),
+}
+
+
+def stage(tmp_path: Path, case: str) -> tuple[Path, Path]:
+    """Copy the fixture; make an output folder holding an earlier build of it."""
+    source = tmp_path / "content" / case
+    shutil.copytree(FIXTURES / case, source, symlinks=True)
+    if case == "image-symlink-out":
+        (source / "leak.png").symlink_to("/etc/hostname")
+    out = tmp_path / "dist"
+    out.mkdir()
+    for kind, data in EARLIER.items():
+        (out / f"{case}.{kind}").write_bytes(data)
+    return source, out
+
+
+def assert_untouched(out: Path, case: str) -> None:
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{case}.{kind}" for kind in EARLIER), "a file was added"
+    for kind, data in EARLIER.items():
+        assert (out / f"{case}.{kind}").read_bytes() == data
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_bad_input_gives_one_located_error(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, out = stage(tmp_path, case)
+    code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub,html")
+    assert code == 1
+    assert stderr.splitlines() == [ERRORS[case].format(src=source)]
+    assert stdout == ""
+    assert_untouched(out, case)
+
+
+def test_a_missing_source_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-booklet"
+    code, _, stderr = run(capsys, "build", str(missing), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert stderr == f"{missing}: error: no such file or folder\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # We run as root, so permissions would not stop a write: a file where a folder must be does.
+    source, out = stage(tmp_path, "utf8-bom")
+    blocker = out / "not-a-folder"
+    blocker.write_bytes(b"a file\n")
+    target = blocker / "dist"
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(target), "--format", "epub,html")
+    assert code == 1
+    assert stderr == f"{target}: error: cannot create the output folder (Not a directory): choose another with --out\n"
+    assert blocker.read_bytes() == b"a file\n"
+    blocker.unlink()
+    assert_untouched(out, "utf8-bom")
+
+
+def test_an_output_path_that_is_a_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, out = stage(tmp_path, "utf8-bom")
+    target = out / "utf8-bom.pdf"
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(target), "--format", "epub")
+    assert code == 1
+    assert stderr == f"{target}: error: cannot create the output folder (File exists): choose another with --out\n"
+    assert_untouched(out, "utf8-bom")
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, out = stage(tmp_path, "utf8-bom")
+    code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub,html")
+    assert (code, stderr) == (0, "")
+    printed = [line.split()[0] for line in stdout.splitlines()]
+    assert {str(out / "utf8-bom.epub"), str(out / "utf8-bom.html")} <= set(printed)
+    assert b"Fixture" in (out / "utf8-bom.html").read_bytes()
+    assert "\ufeff" not in (out / "utf8-bom.html").read_text(encoding="utf-8")
+
+
+def test_an_uncited_footnote_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, out = stage(tmp_path, "footnote-never-cited")
+    warning = f"{source}/01-one.md:7: warning: footnote [^sip] is defined but never cited"
+    code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "html")
+    assert (code, stderr.splitlines()) == (0, [warning])
+    assert (out / "footnote-never-cited.html").read_bytes() != EARLIER["html"]
+    source, out = stage(tmp_path / "strict", "footnote-never-cited")
+    code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "html", "--strict")
+    warning = f"{source}/01-one.md:7: warning: footnote [^sip] is defined but never cited"
+    assert (code, stdout) == (1, "")
+    assert stderr.splitlines() == [warning, "booklet: error: warnings are errors with --strict: nothing was written"]
+    assert_untouched(out, "footnote-never-cited")
+
+
+def test_unsafe_html_is_dropped_with_a_warning_per_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, out = stage(tmp_path, "unsafe-html")
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub,html")
+    chapter = f"{source}/01-one.md"
+    assert code == 0
+    assert stderr.splitlines() == [
+        f"{chapter}:8: warning: raw HTML `<script>` is not allowed: it is dropped with its content",
+        f"{chapter}:10: warning: event-handler attribute `onclick` on `<p>` is dropped: content never runs",
+        f"{chapter}:12: warning: raw HTML `<iframe>` is not allowed: it is dropped with its content",
+        f"{chapter}:14: warning: raw HTML `<object>` is not allowed: it is dropped with its content",
+        f"{chapter}:16: warning: raw HTML `<style>` is not allowed: it is dropped with its content",
+        f"{chapter}:18: warning: a `javascript:` URL on `<a>` is dropped: use an http(s) address",
+        f"{chapter}:18: warning: a `data:` URL on `<a>` is dropped: use an http(s) address",
+    ]
+
+
+# --- remote images: fetched only when asked, from a loopback server, never from outside ------
+
+
+class _Pictures(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self.hits.append(self.path)
+        if self.path != "/picture.png":
+            self.send_error(404)
+            return
+        data = (FIXTURES / "image-local" / "dot.png").read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture()
+def picture_server() -> Iterator[tuple[str, list[str]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pictures)
+    hits: list[str] = []
+    server.RequestHandlerClass = type("Handler", (_Pictures,), {"hits": hits})
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def remote_booklet(tmp_path: Path, url: str) -> Path:
+    source = tmp_path / "content" / "remote"
+    source.mkdir(parents=True)
+    (source / "booklet.yml").write_text("title: Remote\nlanguage: en\n", encoding="utf-8")
+    (source / "01-one.md").write_text(f"---\ntitle: One\n---\n\n![a dot]({url})\n", encoding="utf-8")
+    return source
+
+
+def test_a_remote_image_is_fetched_once_into_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], picture_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, hits = picture_server
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = remote_booklet(tmp_path, f"{base}/picture.png")
+    for _ in range(2):
+        code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--format", "html", "--fetch-remote")
+        assert (code, stderr) == (0, "")
+    assert hits == ["/picture.png"]
+    assert len(list((tmp_path / "cache" / "booklet" / "remote").iterdir())) == 1
+    assert b"data:image/png;base64," in (tmp_path / "out" / "remote.html").read_bytes()
+
+
+def test_a_remote_image_that_fails_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], picture_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _ = picture_server
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url = f"{base}/missing.png"
+    source = remote_booklet(tmp_path, url)
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--fetch-remote")
+    assert code == 1
+    assert stderr == f"{source}/01-one.md:5: error: cannot fetch remote image `{url}`: the server answered 404 Not Found: check the address\n"
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "cache" / "booklet" / "remote").exists()
+
+
+def test_an_unreachable_remote_image_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a loopback port that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url = f"http://127.0.0.1:{port}/picture.png"
+    source = remote_booklet(tmp_path, url)
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--fetch-remote")
+    assert code == 1
+    assert stderr == (
+        f"{source}/01-one.md:5: error: cannot fetch remote image `{url}`: [Errno 111] Connection refused: "
+        "check the address, or save the image beside the chapter\n"
+    )
+
+
+# --- as a real process ----------------------------------------------------------------------
+
+
+def booklet_process(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "booklet", *args], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def test_a_real_process_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    source, out = stage(tmp_path, "footnote-undefined")
+    process = booklet_process("build", str(source), "--out", str(out))
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    assert stderr == ERRORS["footnote-undefined"].format(src=source) + "\n"
+    assert_untouched(out, "footnote-undefined")
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    process = booklet_process("build", str(FIXTURES / "utf8-bom"), "--format", "docx")
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "--format: unknown format docx; choose from pdf,epub,html" in stderr
+    process = booklet_process("build", str(FIXTURES / "utf8-bom"), env={**os.environ, "SOURCE_DATE_EPOCH": "yesterday"})
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert "SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'" in stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_build_leaves_earlier_outputs_intact(tmp_path: Path, signum: int) -> None:
+    """Stop a build part-way (Ctrl-C, a kill): the previous files stay, no temporary file is left."""
+    source = tmp_path / "content" / "long"
+    source.mkdir(parents=True)
+    (source / "booklet.yml").write_text("title: Long\nlanguage: en\n", encoding="utf-8")
+    for number in range(1, 61):
+        text = "\n\n".join(f"Paragraph {n} of chapter {number}, with some words to lay out." for n in range(40))
+        (source / f"{number:03d}.md").write_text(f"---\ntitle: Chapter {number}\n---\n\n{text}\n", encoding="utf-8")
+    out = tmp_path / "dist"
+    out.mkdir()
+    for kind, data in EARLIER.items():
+        (out / f"long.{kind}").write_bytes(data)
+    process = booklet_process("build", str(source), "--out", str(out))
+    time.sleep(2.5)  # past loading, into the PDF's layout
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr == "booklet: interrupted; earlier outputs are untouched\n"
+    assert_untouched(out, "long")

@@ -1,0 +1,111 @@
+"""config: YAML → typed values, with every error located at the author's line (and column)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from booklet.config import parse_yaml_mapping, read_metadata, read_text, yaml_position
+from booklet.errors import BookletError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def error_of(call: object, *args: object) -> str:
+    with pytest.raises(BookletError) as caught:
+        call(*args)  # type: ignore[operator]
+    return str(caught.value)
+
+
+def test_yaml_marks_count_from_zero_and_we_convert_once() -> None:
+    """PyYAML's line 0, column 0 is the author's line 1, column 1 (front matter starts at line 2)."""
+    try:
+        yaml.safe_load("a: 1\n\tb: 2\n")
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+    assert (mark.line, mark.column) == (1, 0)
+    assert yaml_position(mark, first_line=1) == (2, 1)
+    assert yaml_position(mark, first_line=2) == (3, 1)
+    assert yaml_position(None, first_line=5) == (5, None)
+
+
+def test_front_matter_lines_count_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    mapping = parse_yaml_mapping("title: X\n\ntags: [a]\n", path, first_line=2)
+    assert (mapping.line_of("title"), mapping.line_of("tags"), mapping.line_of("absent")) == (2, 4, 2)
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "booklet.yml"
+    assert error_of(parse_yaml_mapping, "title: A\nlanguage: en\ntitle: B\n", path) == (
+        f"{path}:3:1: error: key `title` appears twice (first at line 1): keep one"
+    )
+
+
+def test_a_date_that_is_no_date_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "booklet.yml"
+    message = error_of(parse_yaml_mapping, "title: A\ndate: 2024-13-45\n", path)
+    assert message.startswith(f"{path}:1: error: not valid YAML: month must be in 1..12")
+    assert message.endswith(": quote the value")
+
+
+def test_empty_yaml_is_an_empty_mapping(tmp_path: Path) -> None:
+    assert dict(parse_yaml_mapping("", tmp_path / "x.md", 2).values) == {}
+    assert error_of(read_metadata, write(tmp_path / "booklet.yml", "")) == (
+        f"{tmp_path / 'booklet.yml'}:1: error: missing `title`: add a line `title: …`"
+    )
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def test_read_text_accepts_a_bom_and_windows_line_ends(tmp_path: Path) -> None:
+    assert read_text(write(tmp_path / "a.md", b"\xef\xbb\xbfone\r\ntwo\rthree\n")) == "one\ntwo\nthree\n"
+
+
+def test_read_text_names_line_and_column_of_the_first_bad_byte(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.md", "第一行\n第二行\n".encode() + b"ab\xe4\xb8\n")
+    assert error_of(read_text, path) == f"{path}:3:3: error: not valid UTF-8 text: save the file as UTF-8"
+
+
+def test_a_control_character_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.md", "title\nsome \x1b[31mcolour\n")
+    assert error_of(read_text, path) == (
+        f"{path}:2:6: error: control character U+001B is not allowed in text: delete it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("title: X\nauthor: {name: A}\n", "2: error: `author` must be text or a list of texts, not {'name': 'A'}"),
+        ("title: X\nembed_fonts: maybe\n", "2: error: `embed_fonts` must be true or false, not 'maybe'"),
+        ("title: [a, b]\n", "1: error: `title` must be text, not ['a', 'b']"),
+        ("title: X\nfootnote_numbering: page\n", "2: error: `footnote_numbering` must be `chapter` or `booklet`, not 'page'"),
+        ("title: X\nlanguage: english\n", "2: error: `english` is not a BCP 47 language tag (for example zh-CN, en, ja)"),
+        ("title: X\npage_size: a5\n", None),
+        ("title: X\ncover: missing.png\n", "2: error: image `missing.png` does not exist: check the file name (relative to {dir})"),
+        ("title: X\ncover: booklet.yml\n", "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file"),
+        ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside the booklet's folder: copy it into {dir}"),
+        ("title: X\nsubtitel: Y\n", "2: error: unknown key `subtitel`: did you mean `subtitle`?"),
+        ("title: X\nzzz: Y\n", "2: error: unknown key `zzz` (known keys: title, subtitle, author, language, date, publisher, "
+         "description, identifier, cover, base_url, page_size, tags, license, footnote_numbering, chapter_start, "
+         "embed_fonts, impose)"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_located(tmp_path: Path, text: str, expected: str | None) -> None:
+    path = write(tmp_path / "booklet.yml", text)
+    if expected is None:
+        assert read_metadata(path).page_size == "A5"
+        return
+    assert error_of(read_metadata, path) == f"{path}:" + expected.replace("{dir}", str(tmp_path))
+
+
+def test_a_good_booklet_yml_gives_typed_metadata() -> None:
+    metadata = read_metadata(FIXTURES / "image-local" / "booklet.yml")
+    assert (metadata.title, metadata.language, metadata.page_size, metadata.authors) == ("Fixture", "en", "A5", ())
+    assert metadata.identifier == read_metadata(FIXTURES / "utf8-bom" / "booklet.yml").identifier  # stable

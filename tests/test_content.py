@@ -1,0 +1,158 @@
+"""content: Markdown → the model, with raw HTML cut to a safe list and every bad input located.
+
+The property test at the end feeds generated Markdown and YAML through the real pipeline
+(EPUB and web page, in-process) and finds no crash: every input either builds or ends in a
+`BookletError`. A few of the EPUBs it builds are checked by EPUBCheck, in one batch.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from booklet.build import build
+from booklet.content import load_booklet
+from booklet.errors import BookletError, Diagnostics
+from booklet.sanitize import sanitize
+from validators import EpubReports, format_messages
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def parse_fragment(html: str) -> etree._Element:
+    """A chapter's fragment must be well-formed XML (it goes into the EPUB's XHTML as is)."""
+    return etree.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml">{html}</div>')
+
+
+def test_unsafe_html_never_reaches_the_model() -> None:
+    diagnostics = Diagnostics()
+    booklet = load_booklet(FIXTURES / "unsafe-html", diagnostics)
+    html = booklet.chapters[0].html
+    root = parse_fragment(html)
+    tags = {etree.QName(e).localname for e in root.iter() if isinstance(e.tag, str)}
+    assert tags.isdisjoint({"script", "iframe", "object", "style", "embed"})
+    assert not any(name.startswith("on") for e in root.iter() for name in e.attrib)
+    lowered = html.lower()
+    for gone in ("alert", "javascript:", "data:", "display: none", "movie.swf"):
+        assert gone not in lowered
+    for kept in ("<sub>2</sub>", "<sup>2</sup>", "<kbd>Ctrl</kbd>", '<abbr title="Session Initiation Protocol">SIP</abbr>',
+                 "<ruby>漢<rt>kan</rt></ruby>", '<span lang="ja">日本語</span>', "<br/>", "Click me.", "A bad link and a data link."):
+        assert kept in html
+    assert len(diagnostics.warnings) == 7
+
+
+@pytest.mark.parametrize(
+    ("html", "token", "message"),
+    [
+        ('<p><a href=" java\tscript:alert(1)">x</a></p>', "javascript:", "a `javascript:` URL on `<a>` is dropped: use an http(s) address"),
+        ('<p><img src="data:image/png;base64,AAAA" alt="x"></p>', "data:", "a `data:` URL on `<img>` is dropped: use an http(s) address"),
+        ("<p><svg onload=alert(1)></svg></p>", "<svg", "raw HTML `<svg>` is not on the safe list: the tag is dropped, its text kept"),
+        ('<p><b OnMouseOver="x()">b</b></p>', "onmouseover", "event-handler attribute `onmouseover` on `<b>` is dropped: content never runs"),
+        ("<embed src=x.swf>", "<embed", "raw HTML `<embed>` is not allowed: it is dropped with its content"),
+    ],
+)
+def test_sanitize_says_what_it_dropped(html: str, token: str, message: str) -> None:
+    cleaned, dropped = sanitize(html)
+    assert [(d.token, d.message) for d in dropped] == [(token, message)]
+    for gone in ("script:", "data:", "svg", "onmouseover", "embed", "alert"):
+        assert gone not in cleaned.lower()
+
+
+def test_safe_html_passes_without_a_warning() -> None:
+    html = '<p>H<sub>2</sub>O <a href="https://example.org/">x</a> <a href="mailto:a@b.c">m</a> <img src="x.png" alt="x"></p>'
+    cleaned, dropped = sanitize(html)
+    assert dropped == ()
+    assert cleaned == html
+
+
+def test_a_symlink_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    source = tmp_path / "image-local"
+    shutil.copytree(FIXTURES / "image-local", source)
+    (source / "pictures").mkdir()
+    (source / "pictures" / "same.png").symlink_to(source / "dot.png")
+    (source / "02-two.md").write_text("---\ntitle: Two\n---\n\n![the same dot](pictures/same.png)\n", encoding="utf-8")
+    booklet = load_booklet(source, Diagnostics())
+    assert [image.href for image in booklet.images] == ["images/image001.png"]  # one file, one image
+    assert all('src="images/image001.png"' in chapter.html for chapter in booklet.chapters)
+
+
+def test_several_independent_errors_are_all_reported(tmp_path: Path) -> None:
+    source = tmp_path / "two-errors"
+    source.mkdir()
+    (source / "booklet.yml").write_text("title: Two errors\n", encoding="utf-8")
+    (source / "01.md").write_text("---\ntitle: One\n---\n\nA call[^a].\n\n![gone](gone.png)\n", encoding="utf-8")
+    with pytest.raises(BookletError) as caught:
+        load_booklet(source, Diagnostics())
+    assert str(caught.value).splitlines() == [
+        f"{source}/01.md:5: error: footnote [^a] is cited but never defined: add a line `[^a]: …`",
+        f"{source}/01.md:7: error: image `gone.png` does not exist: check the file name (relative to {source})",
+    ]
+
+
+# --- generated input: no crash, ever --------------------------------------------------------
+
+MARKDOWN_PIECES = st.sampled_from([
+    "# ", "## ", "#", "\n", "\n\n", "- ", "1. ", "> ", "    ", "```", "~~~", "*", "**", "_", "`", "[", "]", "(", ")",
+    "[^a]", "[^a]: ", "[^1]", "[^1]: note", "![", "](", "x.png", "https://", "/2022/x.html", "<", ">", "&", "&amp;",
+    "<b>", "</b>", "<script>", "<p onclick=x>", "<br>", "<ruby>", "<rt>", "|", "|---|", ":", "---", "...", "\t",
+    "{#id}", "\\", "\"", "'", "é", "中文", "。", "\u200b", "\ufeff", "\u2028", "🙂", "\x7f",
+])
+MARKDOWN = st.lists(st.one_of(MARKDOWN_PIECES, st.text(max_size=6)), max_size=40).map("".join)
+YAML_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=6,
+)
+YAML_KEYS = st.sampled_from(["title", "author", "language", "date", "page_size", "tags", "cover", "base_url", "x", "lang"])
+FRONT_MATTER = st.one_of(
+    st.dictionaries(YAML_KEYS, YAML_VALUES, max_size=4).map(lambda d: __import__("yaml").safe_dump(d, allow_unicode=True)),
+    st.lists(st.sampled_from(["title: T", "title:", ": x", "- a", "[", "{", "'", "title: 2024-13-45", "&a x", "*a",
+                              "title: !!python/object:os.system x", "\t", "key: |", "  indented", "%YAML 1.1"]),
+             max_size=4).map("\n".join),
+)
+
+
+def test_generated_markdown_and_yaml_never_crash(tmp_path: Path, epub_reports: EpubReports) -> None:
+    built: list[Path] = []
+    counter = iter(range(10**6))
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(
+        booklet_yml=st.one_of(st.just("title: Generated\nlanguage: en"), FRONT_MATTER),
+        front=st.one_of(st.just("title: Chapter"), FRONT_MATTER),
+        body=MARKDOWN,
+        shared=st.one_of(st.none(), MARKDOWN),
+    )
+    def one_build(booklet_yml: str, front: str, body: str, shared: str | None) -> None:
+        folder = tmp_path / f"b{next(counter)}"
+        source = folder / "generated"
+        source.mkdir(parents=True)
+        (source / "booklet.yml").write_text(booklet_yml, encoding="utf-8")
+        (source / "01.md").write_text(f"---\n{front}\n---\n{body}", encoding="utf-8")
+        if shared is not None:
+            (source / "footnotes.md").write_text(shared, encoding="utf-8")
+        try:
+            outputs = build(source, folder / "out", ("epub", "html"), BUILT_AT, Diagnostics())
+        except BookletError as error:
+            assert str(error).startswith(str(source)) and ": error: " in str(error)
+            assert not (folder / "out").exists()
+            return
+        epub = next(o.path for o in outputs if o.path.suffix == ".epub")
+        if len(built) < 8:
+            built.append(epub)
+        else:
+            shutil.rmtree(folder)
+
+    one_build()
+    assert built, "no generated input built at all: the strategies are too hostile"
+    epub_reports.register(*built)
+    for epub in built:
+        messages = [m for m in epub_reports.epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+        assert messages == [], f"{epub}:\n{format_messages(messages)}\n{(epub.parent.parent / 'generated' / '01.md').read_text()!r}"
