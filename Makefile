@@ -17,7 +17,7 @@ OUTPUTS := $(foreach b,$(BOOKLETS),$(DIST)/$(b).pdf $(DIST)/$(b).epub $(DIST)/$(
 # Every booklet depends on the code and templates: a change there rebuilds them all.
 CODE := $(shell find booklet templates -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
 
-.PHONY: all build setup system test test-deps bench clean help
+.PHONY: all build booklets setup system test test-deps bench clean help
 all: build
 
 help:
@@ -38,11 +38,27 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-build: setup $(OUTPUTS)
+# Set up first, then ask Make whether any booklet is out of date (`--question` runs nothing):
+# a no-op `make` says so and builds nothing; otherwise only the stale booklets are built.
+build: setup
+ifeq ($(OUTPUTS),)
+	@echo "make: no booklet under content/ (a booklet is a folder with a booklet.yml)"
+else
+	@if $(MAKE) --no-print-directory --question booklets; then \
+	    echo "make: nothing to build: every booklet in $(DIST)/ is up to date"; \
+	else \
+	    $(MAKE) --no-print-directory booklets; \
+	fi
+endif
 
-# One run of booklet writes all three outputs of a booklet (a grouped target).
+booklets: $(OUTPUTS)
+
+# One run of booklet writes all three outputs of a booklet (a grouped target), so `make -j`
+# builds several booklets at once and never one twice. A booklet depends on its own files
+# and folders (a folder's time changes when a file is added, removed or renamed in it), on
+# every module and template, and on the installed dependencies: nothing else.
 .SECONDEXPANSION:
-$(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html: $$(shell find content/$$* -type f | sort) $(CODE) $(VENV)/.installed
+$(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html: $$(shell find content/$$* | sort) $(CODE) $(VENV)/.installed
 	$(PY) -m booklet build content/$* --out $(DIST)
 
 test-deps: setup
@@ -53,7 +69,7 @@ test: test-deps
 
 # pandoc (PyPI) and XeTeX (Debian) are for the comparison only: the bench installs them.
 bench: setup
-	@bash tools/install-system-deps.sh time texlive-xetex texlive-lang-chinese lmodern
+	@bash tools/install-system-deps.sh time texlive-xetex texlive-lang-chinese texlive-fonts-recommended lmodern
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
 
