@@ -21,6 +21,7 @@ from booklet import epub, fonts, pdf, render_html, web
 from booklet.content import load_booklet
 from booklet.cover import make_cover
 from booklet.errors import BookletError, Diagnostics
+from booklet.impose import impose_booklet
 from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
 
 FORMATS = ("pdf", "epub", "html")
@@ -43,11 +44,13 @@ def build(
     diagnostics: Diagnostics,
     remote_cache: Path | None = None,
     strict: bool = False,
+    impose: bool = False,
 ) -> tuple[Output, ...]:
     """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
 
     `remote_cache`: where remote images are fetched to; None (the default) fetches nothing.
     `strict`: a warning stops the build before anything is written.
+    `impose` (or `impose: true` in booklet.yml): with the PDF, also write `<name>-print.pdf`.
     """
     booklet = load_booklet(source, diagnostics, remote_cache)
     resources = _resources(booklet)
@@ -58,6 +61,10 @@ def build(
         started = time.perf_counter()
         data = _make(kind, booklet, resources, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
+    if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
+        started = time.perf_counter()
+        data = impose_booklet(printed["pdf"].data)
+        made.append((out_dir / f"{booklet.name}-print.pdf", data, time.perf_counter() - started))
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         made.append((out_dir / f"{booklet.name}-cover.png", resources["cover.png"], 0.0))
     if strict and diagnostics.warnings:

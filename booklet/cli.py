@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     remote_cache = _cache_folder() if args.fetch_remote else None
     previous = _on_sigterm(_interrupt)  # a kill cleans up like Ctrl-C
     try:
-        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics, remote_cache, args.strict)
+        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics, remote_cache, args.strict, args.impose)
     except BookletError as error:
         _print_warnings(diagnostics)
         print(error, file=sys.stderr)
@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
     build_parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help="comma-separated: pdf,epub,html (default: all)")
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.add_argument("--impose", action="store_true", help="with the PDF, also write NAME-print.pdf: A5 pages two to an A4 sheet, for saddle stitching")
     build_parser.add_argument(
         "--fetch-remote", action="store_true",
         help="fetch remote (https://) images once into a cache ($XDG_CACHE_HOME/booklet); by default they are an error",

@@ -14,6 +14,8 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   it: an elastic point (`<span class="jx"> </span>`, an ASCII space of zero width) after
   each run of closing CJK punctuation and at each Han–Latin boundary takes that slack, as
   clreq §3.8 adjusts punctuation and mixed-script spacing first;
+- in every language, the white space between a floated note's number and its first
+  paragraph goes, or WeasyPrint would set the number on a line of its own;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
   feature (clreq §3.1.6), and `——`/`……` are kept whole with word joiners.
 """
@@ -63,17 +65,36 @@ _HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{
 
 def typeset_print_html(html: str, language: str) -> str:
     """Prepare the print document's text for WeasyPrint (see the module docstring)."""
-    if not language.lower().startswith(CJK_LANGUAGES):
-        return html
     root = lxml_html.document_fromstring(html)
     body = root.find("body")
     if body is None:
         return html
+    _tidy_notes(body)
+    if not language.lower().startswith(CJK_LANGUAGES):
+        return _serialize(root)
     for block in _cjk_blocks(body):
         for owner, attribute, inline_before, inline_after in list(_text_slots(block)):
             text = _fix_spaces(getattr(owner, attribute), inline_before, inline_after)
             _splice(owner, attribute, _pieces(text, inline_before, inline_after))
+    return _serialize(root)
+
+
+def _serialize(root: lxml_html.HtmlElement) -> str:
     return "<!DOCTYPE html>\n" + etree.tostring(root, encoding="unicode", method="html")
+
+
+def _tidy_notes(body: lxml_html.HtmlElement) -> None:
+    """Drop the source's line breaks around a floated note's paragraphs.
+
+    WeasyPrint would set the note's number (`::footnote-marker`) on a line of its own
+    when white space separates it from the first paragraph.
+    """
+    for note in body.find_class("footnote"):
+        if note.text is not None and not note.text.strip():
+            note.text = None
+        for paragraph in note.find_class("footnote-para"):
+            if paragraph.tail is not None and not paragraph.tail.strip():
+                paragraph.tail = None
 
 
 def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
