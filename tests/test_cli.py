@@ -10,6 +10,7 @@ and standard error as a shell does.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import shutil
 import signal
@@ -307,3 +308,71 @@ def test_an_interrupted_build_leaves_earlier_outputs_intact(tmp_path: Path, sign
     assert process.returncode == 130, stderr
     assert stderr == "booklet: interrupted; earlier outputs are untouched\n"
     assert_untouched(out, "long")
+
+
+# --- metadata with markup characters comes out as text in every output ---------------------
+
+HOSTILE_TITLE = "Fish & Chips <b>bold</b> \"quoted\" 'single'"
+HOSTILE_AUTHORS = ["A & B <a@b.example>", "O'Brien \"Quote\""]
+HOSTILE_CHAPTER = "<i>Chapter</i> & \"one\" <script>alert(2)</script>"
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("hostile")
+    process = booklet_process("build", str(FIXTURES / "hostile-metadata"), "--out", str(out))
+    _, stderr = process.communicate(timeout=300)
+    assert (process.returncode, stderr) == (0, "")
+    return out
+
+
+def test_hostile_metadata_is_text_in_the_epub(hostile: Path) -> None:
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(hostile / "hostile-metadata.epub") as epub:
+        documents = {
+            name: etree.fromstring(epub.read(name))  # every XML file is well-formed
+            for name in epub.namelist() if name.endswith((".xhtml", ".opf", ".ncx", ".xml"))
+        }
+    opf = next(doc for name, doc in documents.items() if name.endswith(".opf"))
+    dc = {"dc": "http://purl.org/dc/elements/1.1/"}
+    assert opf.xpath("//dc:title/text()", namespaces=dc) == [HOSTILE_TITLE]
+    assert opf.xpath("//dc:creator/text()", namespaces=dc) == HOSTILE_AUTHORS
+    chapter = next(doc for name, doc in documents.items() if name.endswith("ch01.xhtml"))
+    assert chapter.xpath("string(//x:title)", namespaces=XHTML) == HOSTILE_CHAPTER
+    assert chapter.xpath("string(//x:h1)", namespaces=XHTML) == HOSTILE_CHAPTER
+    nav = next(doc for name, doc in documents.items() if name.endswith("nav.xhtml"))
+    assert HOSTILE_CHAPTER in nav.xpath("//x:nav//x:a/text()", namespaces=XHTML)
+    for name, document in documents.items():
+        assert not document.xpath("//x:script | //x:b[ancestor::x:title] | //x:i[ancestor::x:h1]", namespaces=XHTML), name
+
+
+def test_hostile_metadata_is_text_in_the_web_page(hostile: Path) -> None:
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring((hostile / "hostile-metadata.html").read_bytes())
+    assert page.findtext(".//title").startswith(HOSTILE_TITLE)
+    assert HOSTILE_CHAPTER in [h.text_content() for h in page.iter("h1", "h2")]
+    for script in page.iter("script"):  # only data (JSON-LD), where `<` is written \u003c
+        assert script.get("type") == "application/ld+json"
+        assert "<" not in (script.text or "")
+        assert json.loads(script.text or "")
+    assert not page.xpath("//title//b | //h1//i | //h2//i")
+
+
+def test_hostile_metadata_is_text_in_the_pdf(hostile: Path) -> None:
+    import pikepdf
+    from lxml import etree
+
+    with pikepdf.open(hostile / "hostile-metadata.pdf") as pdf:
+        assert str(pdf.docinfo["/Title"]) == HOSTILE_TITLE
+        assert str(pdf.docinfo["/Author"]) == ", ".join(HOSTILE_AUTHORS)
+        xmp = etree.fromstring(pdf.Root.Metadata.read_bytes())  # well-formed
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+    ns = {"dc": "http://purl.org/dc/elements/1.1/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+    assert xmp.xpath("//dc:title//rdf:li/text()", namespaces=ns) == [HOSTILE_TITLE]
+    assert HOSTILE_CHAPTER in titles
