@@ -139,7 +139,7 @@ def _subset_font(face: str, characters: str) -> bytes:
     path, index = _font_face(EPUB_FONTS[face])
     stat = path.stat()
     key = "\0".join((str(path), str(index), str(stat.st_size), str(stat.st_mtime_ns), fonts.SUBSET_VERSION, characters))
-    cached = _cache_dir() / "fonts" / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
+    cached = cache_dir() / "fonts" / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
     if cached.is_file():
         return cached.read_bytes()
     data = fonts.subset_font(path.read_bytes(), index, characters)
@@ -151,7 +151,7 @@ def _subset_font(face: str, characters: str) -> bytes:
     return data
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     """$XDG_CACHE_HOME/booklet, or ~/.cache/booklet (XDG Base Directory Specification)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "booklet"

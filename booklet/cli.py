@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from booklet.build import FORMATS, build
+from booklet.build import FORMATS, build, cache_dir
 from booklet.errors import BookletError, Diagnostics
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     diagnostics = Diagnostics()
-    remote_cache = _cache_folder() if args.fetch_remote else None
+    remote_cache = cache_dir() / "remote" if args.fetch_remote else None
     previous = _on_sigterm(_interrupt)  # a kill cleans up like Ctrl-C
     try:
         outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics, remote_cache, args.strict, args.impose)
@@ -106,12 +106,6 @@ def _build_date(epoch: str | None) -> datetime:
     if not epoch.isdigit():
         raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
     return datetime.fromtimestamp(int(epoch), timezone.utc)
-
-
-def _cache_folder() -> Path:
-    """Where fetched images are kept: $XDG_CACHE_HOME/booklet/remote, else ~/.cache/booklet/remote."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "booklet" / "remote"
 
 
 def _interrupt(signum: int, frame: object) -> None:
