@@ -27,7 +27,9 @@ MARGIN = 150  # the outer frame's distance from the edge
 TEXT_WIDTH = SIZE[0] - 2 * 230
 
 # clreq §3.1.7 / JLREQ: characters that may not begin a line, and that may not end one.
-NO_LINE_START = set("）)]｝}〕〉》」』】〙〗〟’”｠»、。，．,.：:；;！!？?‼⁇⁈⁉・·‐゠–〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻％%‰℃")
+NO_LINE_START = set(
+    "）)]｝}〕〉》」』】〙〗〟’”｠»、。，．,.：:；;！!？?‼⁇⁈⁉・·‐゠–〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻％%‰℃"
+)
 NO_LINE_END = set("（([｛{〔〈《「『【〘〖〝‘“｟«")
 # A break right after one of these (or at a space) reads naturally in a title.
 NATURAL_BREAK_AFTER = set("》」』）)】〕：:，,、；;。！!？?—–-/") | {" "}
@@ -50,10 +52,24 @@ def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) ->
         _draw_lines(draw, wrap(metadata.subtitle, subtitle_font, TEXT_WIDTH), subtitle_font, y, ACCENT, 1.6)
     if metadata.authors:
         author_font = _font(text_face, 72)
-        _draw_lines(draw, wrap("、".join(metadata.authors), author_font, TEXT_WIDTH), author_font, SIZE[1] - 640, INK, 1.5)
+        _draw_lines(
+            draw,
+            wrap("、".join(metadata.authors), author_font, TEXT_WIDTH),
+            author_font,
+            SIZE[1] - 640,
+            INK,
+            1.5,
+        )
     if metadata.publisher:
         publisher_font = _font(text_face, 48)
-        _draw_lines(draw, wrap(metadata.publisher, publisher_font, TEXT_WIDTH), publisher_font, SIZE[1] - 400, MUTED, 1.5)
+        _draw_lines(
+            draw,
+            wrap(metadata.publisher, publisher_font, TEXT_WIDTH),
+            publisher_font,
+            SIZE[1] - 400,
+            MUTED,
+            1.5,
+        )
     output = io.BytesIO()
     image.save(output, format="PNG", optimize=True)
     return output.getvalue()
@@ -73,8 +89,10 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
     for end in range(1, len(tokens) + 1):
         for start in range(end - 1, -1, -1):
             line = "".join(tokens[start:end]).strip()
+            if not line:  # a space alone is no line
+                continue
             measured = font.getlength(line)
-            if measured > width and end - start > 1:
+            if measured > width and sum(not t.isspace() for t in tokens[start:end]) > 1:
                 break
             slack = max(width - measured, 0.0) / width
             cost = best[start][0] + 1000.0 + slack * slack + _break_penalty(tokens, end)
@@ -118,7 +136,11 @@ def _break_penalty(tokens: list[str], end: int) -> float:
     """Nothing at the text's end or at a natural break; a little for a break inside a phrase."""
     if end == len(tokens):
         return 0.0
-    if tokens[end - 1][-1] in NATURAL_BREAK_AFTER or tokens[end][0] in NATURAL_BREAK_BEFORE or tokens[end].isspace():
+    if (
+        tokens[end - 1][-1] in NATURAL_BREAK_AFTER
+        or tokens[end][0] in NATURAL_BREAK_BEFORE
+        or tokens[end].isspace()
+    ):
         return 0.0
     return 0.5
 
@@ -128,7 +150,12 @@ def _frame(draw: ImageDraw.ImageDraw) -> None:
     draw.rectangle((MARGIN, MARGIN, right, bottom), fill=PANEL, outline=ACCENT, width=8)
     inner = MARGIN + 28
     draw.rectangle((inner, inner, SIZE[0] - inner, SIZE[1] - inner), outline=ACCENT, width=2)
-    for x, y in ((inner, inner), (SIZE[0] - inner, inner), (inner, SIZE[1] - inner), (SIZE[0] - inner, SIZE[1] - inner)):
+    for x, y in (
+        (inner, inner),
+        (SIZE[0] - inner, inner),
+        (inner, SIZE[1] - inner),
+        (SIZE[0] - inner, SIZE[1] - inner),
+    ):
         draw.regular_polygon((x, y, 16), 4, rotation=45, fill=ACCENT)
 
 
@@ -138,7 +165,12 @@ def _font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
 
 
 def _draw_lines(
-    draw: ImageDraw.ImageDraw, lines: list[str], font: ImageFont.FreeTypeFont, top: float, fill: tuple[int, int, int], leading: float
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    font: ImageFont.FreeTypeFont,
+    top: float,
+    fill: tuple[int, int, int],
+    leading: float,
 ) -> float:
     """Centre each line; return the baseline area's bottom. Lines advance by `leading` × the font size."""
     y = top

@@ -60,13 +60,20 @@ def finish_documents(
         _mark_noterefs(trees[document.file_name])
         breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, pages, breaks))
     _qualify_links(trees)
-    toc = tuple(entry for chapter in booklet.chapters for entry in _toc(chapter.headings, f"{chapter.id}.xhtml"))
+    toc = tuple(
+        entry for chapter in booklet.chapters for entry in _toc(chapter.headings, f"{chapter.id}.xhtml")
+    )
     first_chapter = rendered[1].file_name if len(rendered) > 1 else rendered[0].file_name
     meta = booklet.metadata
     cover = render_template("epub_cover.xhtml.j2", meta=meta, cover_href=cover_href, alt=cover_alt(booklet))
     nav = render_template(
-        "epub_nav.xhtml.j2", meta=meta, toc=toc, page_breaks=breaks,
-        cover_file=COVER_FILE, nav_file=NAV_FILE, first_chapter=first_chapter,
+        "epub_nav.xhtml.j2",
+        meta=meta,
+        toc=toc,
+        page_breaks=breaks,
+        cover_file=COVER_FILE,
+        nav_file=NAV_FILE,
+        first_chapter=first_chapter,
     )
     documents = (
         EpubDocument(COVER_FILE, meta.title, cover),
@@ -121,7 +128,9 @@ def _insert_page_breaks(
 
 def _qualify_links(trees: Mapping[str, etree._Element]) -> None:
     """A fragment link (`#ch02-s01`) to an id in another document gets that document's name."""
-    owner = {element.get("id"): name for name, tree in trees.items() for element in tree.iterfind(".//*[@id]")}
+    owner = {
+        element.get("id"): name for name, tree in trees.items() for element in tree.iterfind(".//*[@id]")
+    }
     for name, tree in trees.items():
         for link in tree.iterfind(".//x:a[@href]", NS):
             target = link.get("href", "")[1:] if link.get("href", "").startswith("#") else None
@@ -147,5 +156,5 @@ def _toc(headings: tuple[Heading, ...], file_name: str) -> tuple[TocEntry, ...]:
 
 def _serialize(tree: etree._Element) -> str:
     """XHTML with its XML declaration (Kindle's converter wants one) and the HTML doctype."""
-    text = etree.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+    text = str(etree.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"))
     return '<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n"

@@ -25,7 +25,13 @@ from booklet.model import Booklet
 XHTML = "application/xhtml+xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
-MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "otf": "font/otf", "css": "text/css"}
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "otf": "font/otf",
+    "css": "text/css",
+}
 
 
 class _Writer(epub.EpubWriter):  # type: ignore[misc]
@@ -40,19 +46,35 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
 
 
 def package_epub(
-    booklet: Booklet, content: Content, css: str, files: Mapping[str, bytes], cover_href: str, built_at: datetime
+    booklet: Booklet,
+    content: Content,
+    css: str,
+    files: Mapping[str, bytes],
+    cover_href: str,
+    built_at: datetime,
 ) -> bytes:
     """Package documents and files (`href` → bytes) into an EPUB 3; return the zip's bytes."""
     book = epub.EpubBook()
     _metadata(book, booklet, content)
     book.set_cover(cover_href, files[cover_href], create_page=False)
-    book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode()))
+    book.add_item(
+        epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode())
+    )
     for number, (href, data) in enumerate(sorted(files.items()), start=1):
         if href != cover_href:
-            book.add_item(epub.EpubItem(uid=f"file{number:03d}", file_name=href, media_type=_media_type(href), content=data))
+            book.add_item(
+                epub.EpubItem(
+                    uid=f"file{number:03d}", file_name=href, media_type=_media_type(href), content=data
+                )
+            )
     spine = []
     for document in content.documents:
-        item = epub.EpubItem(uid=_uid(document.file_name), file_name=document.file_name, media_type=XHTML, content=document.xhtml.encode())
+        item = epub.EpubItem(
+            uid=_uid(document.file_name),
+            file_name=document.file_name,
+            media_type=XHTML,
+            content=document.xhtml.encode(),
+        )
         if document.file_name == NAV_FILE:
             item.properties = ["nav"]
         book.add_item(item)
@@ -61,7 +83,11 @@ def package_epub(
     book.add_item(epub.EpubNcx())
     book.spine = spine
     raw = io.BytesIO()
-    writer = _Writer(raw, book, {"mtime": built_at, "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False})
+    writer = _Writer(
+        raw,
+        book,
+        {"mtime": built_at, "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False},
+    )
     writer.process()
     writer.write()
     return _repack(raw.getvalue(), built_at, booklet)
@@ -75,7 +101,12 @@ def _metadata(book: epub.EpubBook, booklet: Booklet, content: Content) -> None:
     book.set_language(meta.language)
     for number, author in enumerate(meta.authors, start=1):
         book.add_author(author, uid=f"creator{number}")
-    for name, value in (("description", meta.description), ("publisher", meta.publisher), ("date", meta.date), ("rights", meta.license)):
+    for name, value in (
+        ("description", meta.description),
+        ("publisher", meta.publisher),
+        ("date", meta.date),
+        ("rights", meta.license),
+    ):
         if value and value.strip():  # no empty dc: element (Kindle rejects them)
             book.add_metadata("DC", name, value.strip())
     for tag in meta.tags:
@@ -94,7 +125,13 @@ def _attributes(property_: str, value: str) -> dict[str, Any]:
 
 def _accessibility(booklet: Booklet, content: Content) -> list[tuple[str, str]]:
     paged = bool(content.page_breaks)
-    features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability"]
+    features = [
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "alternativeText",
+        "displayTransformability",
+    ]
     if paged:
         features += ["pageBreakMarkers", "pageNavigation"]
     summary = (

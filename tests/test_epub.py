@@ -1,0 +1,367 @@
+"""The EPUB: valid (EPUBCheck), accessible (Ace), pop-up footnotes, its own font, a page list
+that matches the PDF, and what MuPDF draws from it.
+
+Three EPUBs are built once per session (with their PDFs, whose pagination the page list
+follows) and validated in one batch: the Kamailio booklet, the `epub-notes` fixture (lists,
+a table, code, a note cited twice, a shared note, links between chapters), and the same
+fixture with `embed_fonts: false`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from validators import EpubReports, format_messages
+
+from booklet.fonts import missing_characters
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+NOTES = ROOT / "tests" / "fixtures" / "epub-notes"
+NS = {
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "opf": "http://www.idpf.org/2007/opf",
+}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# EPUBCheck's only message for an EPUB that embeds a font is a USAGE note that it does
+# (CSS-028, "Use of Font-face declaration"): informational, and the issue asks for the font.
+FONT_FACE_USAGE = "CSS-028"
+
+
+def build(source: Path, out: Path, *formats: str, env: dict[str, str] | None = None) -> Path:
+    command = [
+        sys.executable,
+        "-m",
+        "booklet",
+        "build",
+        str(source),
+        "--out",
+        str(out),
+        "--format",
+        ",".join(formats),
+    ]
+    result = subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def without_fonts(tmp: Path) -> Path:
+    """The epub-notes fixture with `embed_fonts: false`."""
+    copy = tmp / "epub-notes-plain"
+    shutil.copytree(NOTES, copy)
+    with (copy / "booklet.yml").open("a", encoding="utf-8") as file:
+        file.write("embed_fonts: false\n")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -> dict[str, Path]:
+    """name → folder holding `<name>.epub` and `<name>.pdf`; all EPUBs registered for one batch."""
+    tmp = tmp_path_factory.mktemp("epub")
+    folders = {
+        "kamailio-in-action": build(KAMAILIO, tmp / "kamailio", "pdf", "epub"),
+        "epub-notes": build(NOTES, tmp / "notes", "pdf", "epub"),
+        "epub-notes-plain": build(without_fonts(tmp), tmp / "plain", "pdf", "epub"),
+    }
+    epub_reports.register(*(folder / f"{name}.epub" for name, folder in folders.items()))
+    return folders
+
+
+def epub_of(built: dict[str, Path], name: str) -> Path:
+    return built[name] / f"{name}.epub"
+
+
+def documents(epub: Path) -> dict[str, etree._Element]:
+    """Every XHTML document of the EPUB, by file name."""
+    with zipfile.ZipFile(epub) as archive:
+        return {
+            Path(n).name: etree.fromstring(archive.read(n))
+            for n in archive.namelist()
+            if n.endswith(".xhtml")
+        }
+
+
+def chapters(epub: Path) -> dict[str, etree._Element]:
+    return {name: tree for name, tree in documents(epub).items() if re.fullmatch(r"ch\d+\.xhtml", name)}
+
+
+def package(epub: Path) -> etree._Element:
+    with zipfile.ZipFile(epub) as archive:
+        return etree.fromstring(archive.read("EPUB/content.opf"))
+
+
+ALL = ["kamailio-in-action", "epub-notes", "epub-notes-plain"]
+
+
+# --- validators -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_epubcheck_reports_nothing(built: dict[str, Path], epub_reports: EpubReports, name: str) -> None:
+    messages = epub_reports.epubcheck(epub_of(built, name))
+    embeds_font = name != "epub-notes-plain"
+    unexpected = [
+        m for m in messages if not (embeds_font and m["ID"] == FONT_FACE_USAGE and m["severity"] == "USAGE")
+    ]
+    assert unexpected == [], format_messages(unexpected)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_ace_reports_no_violation(built: dict[str, Path], epub_reports: EpubReports, name: str) -> None:
+    violations = epub_reports.ace(epub_of(built, name))
+    assert violations == [], format_messages(violations)
+
+
+# --- package and documents ----------------------------------------------------------------
+
+
+def test_package_metadata_is_complete(built: dict[str, Path]) -> None:
+    opf = package(epub_of(built, "kamailio-in-action"))
+    assert opf.get(XML_LANG) == "zh-CN"
+    metas = {m.get("property"): m.text for m in opf.iterfind(".//opf:meta[@property]", NS)}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", metas["dcterms:modified"])
+    assert metas["dcterms:conformsTo"] == "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+    for needed in (
+        "schema:accessMode",
+        "schema:accessModeSufficient",
+        "schema:accessibilityFeature",
+        "schema:accessibilityHazard",
+        "schema:accessibilitySummary",
+        "pageBreakSource",
+    ):
+        assert metas.get(needed), needed
+    assert metas["pageBreakSource"].startswith("kamailio-in-action.pdf")
+    dc = opf.xpath(".//*[namespace-uri()='http://purl.org/dc/elements/1.1/']")
+    assert dc and all((element.text or "").strip() for element in dc), "an empty dc: element"
+    cover = opf.find(".//opf:item[@properties='cover-image']", NS)
+    assert cover is not None and cover.get("media-type") == "image/png"
+    spine = [(ref.get("idref"), ref.get("linear")) for ref in opf.iterfind(".//opf:itemref", NS)]
+    assert spine[:3] == [("cover", None), ("title", None), ("nav", None)]
+
+
+def test_every_document_is_kindle_safe(built: dict[str, Path]) -> None:
+    with zipfile.ZipFile(epub_of(built, "kamailio-in-action")) as archive:
+        for name in (n for n in archive.namelist() if n.endswith(".xhtml")):
+            raw = archive.read(name)
+            assert raw.startswith(b'<?xml version="1.0" encoding="utf-8"?>'), name
+            root = etree.fromstring(raw)
+            assert root.get("lang") == root.get(XML_LANG) == "zh-CN", name
+            assert not root.xpath("//x:style | //*[@style]", namespaces=NS), name
+            assert [link.get("href") for link in root.iterfind(".//x:link", NS)] == ["style.css"], name
+            assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", i) for i in root.xpath("//@id")), name
+
+
+def test_cover_page_and_navigation(built: dict[str, Path]) -> None:
+    docs = documents(epub_of(built, "kamailio-in-action"))
+    image = docs["cover.xhtml"].find(".//x:img", NS)
+    assert image.get("role") == "doc-cover" and image.get("src") == "cover.png"
+    assert image.get("alt").startswith("《Kamailio实战》内容及特色")
+    nav = docs["nav.xhtml"]
+    toc = nav.find(".//x:nav[@role='doc-toc']", NS)
+    assert toc is not None and toc.get(EPUB_TYPE) == "toc"
+    assert len(toc.findall("./x:ol/x:li", NS)) == 14
+    landmarks = nav.xpath(".//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)
+    assert {a.get(EPUB_TYPE): a.get("href") for a in landmarks} == {
+        "cover": "cover.xhtml",
+        "toc": "nav.xhtml#toc",
+        "bodymatter": "ch01.xhtml",
+    }
+
+
+# --- footnotes ------------------------------------------------------------------------------
+
+
+def note_calls(tree: etree._Element) -> list[etree._Element]:
+    return tree.xpath(".//x:a[@epub:type='noteref']", namespaces=NS)
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_footnotes_pop_up_and_link_back(built: dict[str, Path], name: str) -> None:
+    found = 0
+    for file_name, tree in chapters(epub_of(built, name)).items():
+        calls = note_calls(tree)
+        assert len(calls) == len(tree.xpath(".//x:a[@class='noteref']", namespaces=NS)), file_name
+        for call in calls:
+            assert call.get("role") == "doc-noteref" and re.fullmatch(r"\d+", call.text) and len(call) == 0
+            note = tree.xpath("//*[@id=$id]", id=call.get("href").removeprefix("#"))
+            assert len(note) == 1, f"{file_name}: the note of {call.get('id')} is not in the same file"
+            aside = note[0]
+            assert aside.tag == "{http://www.w3.org/1999/xhtml}aside" and aside.get(EPUB_TYPE) == "footnote"
+            assert aside.get("role") == "doc-footnote"
+            first = aside[0]
+            backlinks = first.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
+            assert "#" + call.get("id") in [b.get("href") for b in backlinks], (
+                f"{file_name}: no way back to {call.get('id')}"
+            )
+            assert backlinks[0].text == call.text
+            found += 1
+    assert found == {"kamailio-in-action": 1, "epub-notes": 5}[name]
+
+
+def test_note_cited_twice_has_one_body_and_two_ways_back(built: dict[str, Path]) -> None:
+    tree = chapters(epub_of(built, "epub-notes"))["ch01.xhtml"]
+    calls = [c for c in note_calls(tree) if c.get("href") == "#fn-twice"]
+    assert [c.get("id") for c in calls] == ["fnref-twice", "fnref-twice-2"]
+    assert [c.text for c in calls] == ["1", "1"]
+    asides = tree.xpath(".//x:aside[@id='fn-twice']", namespaces=NS)
+    assert len(asides) == 1
+    back = [a.get("href") for a in asides[0][0].xpath("./x:a[@role='doc-backlink']", namespaces=NS)]
+    assert back == ["#fnref-twice", "#fnref-twice", "#fnref-twice-2"]
+
+
+def test_shared_note_is_in_each_chapter_that_cites_it(built: dict[str, Path]) -> None:
+    for file_name, tree in chapters(epub_of(built, "epub-notes")).items():
+        shared = [a for a in tree.iterfind(".//x:aside", NS) if "footnotes.md" in "".join(a.itertext())]
+        assert len(shared) == 1, file_name
+        assert tree.xpath(
+            ".//x:a[@epub:type='noteref'][@href=$h]", namespaces=NS, h="#" + shared[0].get("id")
+        )
+
+
+def test_links_between_chapters_name_the_file(built: dict[str, Path]) -> None:
+    docs = documents(epub_of(built, "epub-notes"))
+    ids = {name: set(tree.xpath("//@id")) for name, tree in docs.items()}
+    hrefs = [(name, a.get("href")) for name, tree in docs.items() for a in tree.iterfind(".//x:a[@href]", NS)]
+    assert ("ch01.xhtml", "ch02.xhtml#ch02-s01") in hrefs and ("ch02.xhtml", "ch01.xhtml#ch01") in hrefs
+    for name, href in hrefs:
+        file_name, _, fragment = href.partition("#")
+        target = file_name or name
+        assert target in ids and (not fragment or fragment in ids[target]), f"{name}: {href} leads nowhere"
+
+
+# --- page list --------------------------------------------------------------------------------
+
+
+def pdf_destinations(pdf: Path) -> dict[str, int]:
+    """Each named destination of the PDF (an element id) → its 1-based page, from poppler's pdfinfo."""
+    listing = subprocess.run(
+        ["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    return {
+        m.group(2): int(m.group(1))
+        for m in re.finditer(r'^\s*(\d+)\s+\[.*?\]\s+"(.*)"$', listing, re.MULTILINE)
+    }
+
+
+def page_markers(tree: etree._Element) -> Iterator[tuple[etree._Element, etree._Element]]:
+    for marker in tree.xpath(".//*[@epub:type='pagebreak']", namespaces=NS):
+        yield marker, marker.getnext()
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_page_list_matches_the_pdf(built: dict[str, Path], name: str) -> None:
+    pages = pdf_destinations(built[name] / f"{name}.pdf")
+    epub = epub_of(built, name)
+    markers: list[str] = []
+    block_pages: set[int] = set()
+    for file_name, tree in chapters(epub).items():
+        for marker, block in page_markers(tree):
+            page = int(marker.get("aria-label"))
+            assert marker.get("role") == "doc-pagebreak" and marker.get("id") == f"page-{page}"
+            assert pages[block.get("id")] == page, (
+                f"{file_name}: marker {page} stands before {block.get('id')}, on PDF page {pages[block.get('id')]}"
+            )
+            markers.append(f"{file_name}#page-{page}")
+        section = tree.find(".//x:section", NS)
+        block_pages |= {
+            pages[b.get("id")] for b in section if b.get("id") in pages and b.tag != f"{{{NS['x']}}}aside"
+        }
+    assert len(markers) == len(block_pages), "a printed page on which a block starts has no marker"
+    nav = documents(epub)["nav.xhtml"]
+    listed = nav.xpath(".//x:nav[@epub:type='page-list']//x:a/@href", namespaces=NS)
+    assert listed == markers
+    assert [int(m.rsplit("-", 1)[1]) for m in markers] == sorted(block_pages)
+
+
+# --- the font -------------------------------------------------------------------------------
+
+
+def text_characters(epub: Path) -> str:
+    """Every visible character of the text. Spaces are left out: Noto CJK has no glyph for
+    U+00A0 and readers set it as a space (the MuPDF test below checks what is drawn)."""
+    text = "".join(
+        "".join(tree.xpath("//x:body//text()", namespaces=NS)) for tree in documents(epub).values()
+    )
+    return "".join(sorted(c for c in set(text) if not c.isspace()))
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_embedded_font_covers_every_character(built: dict[str, Path], name: str) -> None:
+    epub = epub_of(built, name)
+    with zipfile.ZipFile(epub) as archive:
+        fonts = {n: archive.read(n) for n in archive.namelist() if n.startswith("EPUB/fonts/")}
+        css = archive.read("EPUB/style.css").decode()
+    assert sorted(fonts) == ["EPUB/fonts/serif-bold.otf", "EPUB/fonts/serif-regular.otf"]
+    characters = text_characters(epub)
+    assert len(characters) > 30
+    for font_name, data in fonts.items():
+        assert data[:4] == b"OTTO", f"{font_name} is not an OpenType (CFF) font"
+        assert missing_characters(data, characters) == "", font_name
+    assert len(re.findall(r"@font-face\s*\{", css)) == 2
+    assert re.search(r'body\s*\{[^}]*font-family:\s*"Noto Serif CJK SC"', css)
+
+
+def test_kamailio_epub_is_small(built: dict[str, Path]) -> None:
+    assert epub_of(built, "kamailio-in-action").stat().st_size < 1_500_000
+
+
+def test_embed_fonts_false_embeds_no_font(built: dict[str, Path]) -> None:
+    with zipfile.ZipFile(epub_of(built, "epub-notes-plain")) as archive:
+        assert not [n for n in archive.namelist() if n.endswith(".otf")]
+        assert not re.search(r"@font-face\s*\{", archive.read("EPUB/style.css").decode())
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_mupdf_draws_no_notdef(built: dict[str, Path], name: str) -> None:
+    """MuPDF lays the EPUB out with its embedded fonts (the e-ink worst case): no missing glyph."""
+    mutool = shutil.which("mutool")
+    assert mutool, "mutool is missing: run tools/install-test-deps.sh"
+    trace = subprocess.run(
+        [mutool, "trace", "-W", "420", "-H", "595", str(epub_of(built, name))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    glyphs = re.findall(r'<g unicode="([^"]*)" glyph="([^"]*)"', trace.stdout)
+    assert len(glyphs) > 100
+    missing = [u for u, glyph in glyphs if glyph in ("0", ".notdef") or u == "\ufffd"]
+    assert missing == [], f"MuPDF drew .notdef for {missing[:20]}"
+    assert "notdef" not in trace.stderr
+    assert (
+        'font="Noto Serif CJK SC Regular"' in trace.stdout and 'font="Noto Serif CJK SC Bold"' in trace.stdout
+    )
+
+
+# --- builds ---------------------------------------------------------------------------------
+
+
+def test_same_input_same_bytes_and_fonts_come_from_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = build(NOTES, tmp_path / "a", "epub", env={"XDG_CACHE_HOME": str(cache)}) / "epub-notes.epub"
+    subsets = sorted((cache / "booklet" / "fonts").iterdir())
+    assert len(subsets) == 2
+    stamps = [s.stat().st_mtime_ns for s in subsets]
+    second = build(NOTES, tmp_path / "b", "epub", env={"XDG_CACHE_HOME": str(cache)}) / "epub-notes.epub"
+    assert first.read_bytes() == second.read_bytes()
+    assert [s.stat().st_mtime_ns for s in sorted((cache / "booklet" / "fonts").iterdir())] == stamps
+    with zipfile.ZipFile(first) as archive:
+        assert archive.namelist()[0] == "mimetype"
+        assert archive.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
