@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     remote_cache = cache_dir() / "remote" if args.fetch_remote else None
     previous = _on_sigterm(_interrupt)  # a kill cleans up like Ctrl-C
     try:
-        outputs = build(Path(args.source), Path(args.out), formats, built_at, diagnostics, remote_cache, args.strict, args.impose)
+        outputs = build(
+            Path(args.source),
+            Path(args.out),
+            formats,
+            built_at,
+            diagnostics,
+            remote_cache,
+            args.strict,
+            args.impose,
+        )
     except BookletError as error:
         _print_warnings(diagnostics)
         print(error, file=sys.stderr)
@@ -75,18 +84,40 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    build_parser = commands.add_parser("build", help="build a booklet", epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    build_parser.add_argument("source", metavar="SOURCE", help="a booklet folder (with booklet.yml) or one Markdown file with front matter")
-    build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
-    build_parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST", help="comma-separated: pdf,epub,html (default: all)")
-    build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    build_parser.add_argument("--impose", action="store_true", help="with the PDF, also write NAME-print.pdf: A5 pages two to an A4 sheet, for saddle stitching")
+    build_parser = commands.add_parser(
+        "build", help="build a booklet", epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     build_parser.add_argument(
-        "--fetch-remote", action="store_true",
+        "source",
+        metavar="SOURCE",
+        help="a booklet folder (with booklet.yml) or one Markdown file with front matter",
+    )
+    build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
+    build_parser.add_argument(
+        "--format",
+        default=",".join(FORMATS),
+        metavar="LIST",
+        help="comma-separated: pdf,epub,html (default: all)",
+    )
+    build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.add_argument(
+        "--impose",
+        action="store_true",
+        help="with the PDF, also write NAME-print.pdf: A5 pages two to an A4 sheet, for saddle stitching",
+    )
+    build_parser.add_argument(
+        "--fetch-remote",
+        action="store_true",
         help="fetch remote (https://) images once into a cache ($XDG_CACHE_HOME/booklet); by default they are an error",
     )
-    serve_parser = commands.add_parser("serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save")
-    serve_parser.add_argument("source", metavar="SOURCE", help="a booklet folder (with booklet.yml) or one Markdown file with front matter")
+    serve_parser = commands.add_parser(
+        "serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save"
+    )
+    serve_parser.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a booklet folder (with booklet.yml) or one Markdown file with front matter",
+    )
     serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
     return parser
 
@@ -95,17 +126,19 @@ def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ValueError(f"--format: unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}")
+        raise ValueError(
+            f"--format: unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}"
+        )
     return formats
 
 
 def _build_date(epoch: str | None) -> datetime:
     """SOURCE_DATE_EPOCH (reproducible-builds.org) fixes every date in the outputs."""
     if epoch is None or epoch == "":
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return datetime.now(UTC).replace(microsecond=0)
     if not epoch.isdigit():
         raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
-    return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.fromtimestamp(int(epoch), UTC)
 
 
 def _interrupt(signum: int, frame: object) -> None:

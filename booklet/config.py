@@ -24,16 +24,61 @@ from booklet.model import PAGE_SIZES, Metadata
 
 # Keys that Jekyll and Hugo posts carry: accepted in front matter, used where they mean something.
 POST_KEYS = frozenset(
-    "layout tags categories category date permalink excerpt draft author authors slug "
-    "description summary weight aliases lastmod published comments toc subtitle lang image "
-    "keywords series type url last_modified_at header sidebar share related".split()
+    [
+        "layout",
+        "tags",
+        "categories",
+        "category",
+        "date",
+        "permalink",
+        "excerpt",
+        "draft",
+        "author",
+        "authors",
+        "slug",
+        "description",
+        "summary",
+        "weight",
+        "aliases",
+        "lastmod",
+        "published",
+        "comments",
+        "toc",
+        "subtitle",
+        "lang",
+        "image",
+        "keywords",
+        "series",
+        "type",
+        "url",
+        "last_modified_at",
+        "header",
+        "sidebar",
+        "share",
+        "related",
+    ]
 )
 CHAPTER_KEYS = frozenset({"title"}) | POST_KEYS
 
-BOOKLET_KEYS = (
-    "title subtitle author language date publisher description identifier cover base_url "
-    "page_size tags license footnote_numbering chapter_start embed_fonts impose"
-).split()
+BOOKLET_KEYS = [
+    "title",
+    "subtitle",
+    "author",
+    "language",
+    "date",
+    "publisher",
+    "description",
+    "identifier",
+    "cover",
+    "base_url",
+    "page_size",
+    "tags",
+    "license",
+    "footnote_numbering",
+    "chapter_start",
+    "embed_fonts",
+    "impose",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +118,10 @@ def read_text(path: Path) -> str:
     if bad:
         line, column = _position(text, bad.start())
         raise BookletError(
-            path, line, f"control character U+{ord(bad.group()):04X} is not allowed in text: delete it", column
+            path,
+            line,
+            f"control character U+{ord(bad.group()):04X} is not allowed in text: delete it",
+            column,
         )
     return text
 
@@ -101,24 +149,30 @@ def parse_yaml_mapping(text: str, path: Path, first_line: int = 1) -> YamlMappin
     """Parse YAML that must be a mapping; `first_line` is the file line of `text`'s line 1."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        values = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        values = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         line, column = yaml_position(error.problem_mark or error.context_mark, first_line)
         problem = error.problem or error.context or "syntax error"
-        raise BookletError(path, line, f"not valid YAML: {problem}: check the quoting and indentation", column) from None
+        raise BookletError(
+            path, line, f"not valid YAML: {problem}: check the quoting and indentation", column
+        ) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
         # e.g. `date: 2024-13-45` matches YAML's timestamp form but is no date
         raise BookletError(path, first_line, f"not valid YAML: {error}: quote the value") from None
     if values is None:
         values = {}
     if not isinstance(values, dict) or (node is not None and not isinstance(node, yaml.MappingNode)):
-        raise BookletError(path, first_line, "not a YAML mapping: write `key: value` lines, such as `title: …`")
+        raise BookletError(
+            path, first_line, "not a YAML mapping: write `key: value` lines, such as `title: …`"
+        )
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             key, (line, column) = str(key_node.value), yaml_position(key_node.start_mark, first_line)
             if key in lines:
-                raise BookletError(path, line, f"key `{key}` appears twice (first at line {lines[key]}): keep one", column)
+                raise BookletError(
+                    path, line, f"key `{key}` appears twice (first at line {lines[key]}): keep one", column
+                )
             lines[key] = line
     return YamlMapping({str(k): v for k, v in values.items()}, lines, path, first_line)
 
@@ -127,7 +181,9 @@ def read_front_matter(mapping: YamlMapping, diagnostics: Diagnostics) -> FrontMa
     """Check a chapter's front matter: a title, and only keys that mean something."""
     for key in mapping.values:
         if key not in CHAPTER_KEYS:
-            diagnostics.warn(mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored")
+            diagnostics.warn(
+                mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored"
+            )
     title = _string(mapping, "title", required=True)
     assert title is not None
     return FrontMatter(title=title, line=mapping.line_of("title"))
@@ -146,7 +202,9 @@ def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metada
     """A single post's front matter gives the booklet's metadata."""
     for key in mapping.values:
         if key not in CHAPTER_KEYS and key not in BOOKLET_KEYS:
-            diagnostics.warn(mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored")
+            diagnostics.warn(
+                mapping.path, mapping.line_of(key), f"unknown front matter key `{key}` is ignored"
+            )
     known = {k: v for k, v in mapping.values.items() if k in BOOKLET_KEYS}
     if "author" not in known and "authors" in mapping.values:
         known["author"] = mapping.values["authors"]
@@ -201,9 +259,7 @@ def _unknown_key(key: str, known: list[str]) -> str:
 
 def _wrong_type(mapping: YamlMapping, key: str, expected: str) -> BookletError:
     value = mapping.values[key]
-    return BookletError(
-        mapping.path, mapping.line_of(key), f"`{key}` must be {expected}, not {value!r}"
-    )
+    return BookletError(mapping.path, mapping.line_of(key), f"`{key}` must be {expected}, not {value!r}")
 
 
 def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:
@@ -246,7 +302,8 @@ def _language(mapping: YamlMapping) -> str:
     tag = _string(mapping, "language") or "zh-CN"
     if not langcodes.tag_is_valid(tag):
         raise BookletError(
-            mapping.path, mapping.line_of("language"),
+            mapping.path,
+            mapping.line_of("language"),
             f"`{tag}` is not a BCP 47 language tag (for example zh-CN, en, ja)",
         )
     return tag
@@ -260,7 +317,8 @@ def _page_size(mapping: YamlMapping) -> str:
         if name.lower() == value.strip().lower():
             return name
     raise BookletError(
-        mapping.path, mapping.line_of("page_size"),
+        mapping.path,
+        mapping.line_of("page_size"),
         f"unknown page size `{value}`: use one of {', '.join(PAGE_SIZES)}",
     )
 
@@ -278,5 +336,3 @@ def _default_identifier(title: str, authors: tuple[str, ...]) -> str:
     """A stable identifier: the same title and authors always give the same UUID."""
     name = "\n".join((title, *authors))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'booklet:' + name)}"
-
-

@@ -140,7 +140,11 @@ def _post_definitions(drafts: list[_Draft]) -> dict[str, tuple[str, Path, int]]:
                 end = _definition_end(lines, index)
                 if label in shared:
                     first = shared[label][2]
-                    raise BookletError(draft.source, start, f"footnote [^{label}] is defined twice (first at line {first}): keep one definition")
+                    raise BookletError(
+                        draft.source,
+                        start,
+                        f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
+                    )
                 shared[label] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
                 lines[index:end] = [""] * (end - index)
         draft.body = "\n".join(lines)
@@ -167,7 +171,9 @@ def _definition_end(lines: list[str], start: int) -> int:
 def _split_at_headings(body: str, body_line: int, path: Path) -> list[_Draft]:
     drafts: list[_Draft] = []
     lines = body.split("\n")
-    starts = [(i, match.group(1)) for i, line in _outside_fences(lines) if (match := ATX_TOP_HEADING.match(line))]
+    starts = [
+        (i, match.group(1)) for i, line in _outside_fences(lines) if (match := ATX_TOP_HEADING.match(line))
+    ]
     if not starts:
         return []
     preamble = "\n".join(lines[: starts[0][0]])
@@ -209,14 +215,20 @@ def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
     if text.startswith("---\n"):
         _, body, body_line = _split_front_matter(text, path)
     lines = body.split("\n")
-    starts = sorted(line - body_line for lines_ in _definition_lines(body, body_line).values() for line in lines_)
+    starts = sorted(
+        line - body_line for lines_ in _definition_lines(body, body_line).values() for line in lines_
+    )
     shared: dict[str, tuple[str, Path, int]] = {}
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(lines)
         label = DEFINITION.match(lines[start]).group(1)  # type: ignore[union-attr]
         if label in shared:
             first = shared[label][2]
-            raise BookletError(path, body_line + start, f"footnote [^{label}] is defined twice (first at line {first}): keep one definition")
+            raise BookletError(
+                path,
+                body_line + start,
+                f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
+            )
         shared[label] = ("\n".join(lines[start:end]).rstrip(), path, body_line + start)
     return shared
 
@@ -233,10 +245,22 @@ def _convert(
     local = _definition_lines(draft.body, draft.body_line)
     for label, lines in local.items():
         if len(lines) > 1:
-            errors.append(BookletError(draft.source, lines[1], f"footnote [^{label}] is defined twice (first at line {lines[0]}): keep one definition"))
+            errors.append(
+                BookletError(
+                    draft.source,
+                    lines[1],
+                    f"footnote [^{label}] is defined twice (first at line {lines[0]}): keep one definition",
+                )
+            )
         elif label in shared:
             _, where, line = shared[label]
-            errors.append(BookletError(draft.source, lines[0], f"footnote [^{label}] is also defined in {where}:{line}: keep one of the two"))
+            errors.append(
+                BookletError(
+                    draft.source,
+                    lines[0],
+                    f"footnote [^{label}] is also defined in {where}:{line}: keep one of the two",
+                )
+            )
     extra = "\n\n".join(text for label, (text, _, _) in shared.items() if label not in local)
     converter = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS,
@@ -275,7 +299,13 @@ def _report_undefined_calls(draft: _Draft, errors: list[BookletError]) -> None:
         for text in (element.text, element.tail):
             for label in re.findall(r"\[\^([^\]\s]+)\]", text or ""):
                 line = _line_of(draft, f"[^{label}]")
-                errors.append(BookletError(draft.source, line, f"footnote [^{label}] is cited but never defined: add a line `[^{label}]: …`"))
+                errors.append(
+                    BookletError(
+                        draft.source,
+                        line,
+                        f"footnote [^{label}] is cited but never defined: add a line `[^{label}]: …`",
+                    )
+                )
 
 
 def _line_of(draft: _Draft, token: str) -> int:
@@ -337,7 +367,11 @@ def _check_links(drafts: list[_Draft], metadata: Metadata, diagnostics: Diagnost
             if href.startswith("#"):
                 continue
             line = _line_of(draft, f"({href}")
-            diagnostics.warn(draft.source, line, f"link `{href}` leads nowhere outside the blog: it is kept as text (set `base_url` in booklet.yml to resolve site links)")
+            diagnostics.warn(
+                draft.source,
+                line,
+                f"link `{href}` leads nowhere outside the blog: it is kept as text (set `base_url` in booklet.yml to resolve site links)",
+            )
             link.drop_tag()
 
 
@@ -365,7 +399,17 @@ def _finish(
         _rewrite_calls(draft, {f.label: f for f in footnotes})
         headings = _number_headings(draft, chapter_id)
         _number_blocks(draft, chapter_id)
-        chapters.append(Chapter(chapter_id, draft.title, _serialize_children(draft.tree), headings, tuple(footnotes), draft.source, draft.line))
+        chapters.append(
+            Chapter(
+                chapter_id,
+                draft.title,
+                _serialize_children(draft.tree),
+                headings,
+                tuple(footnotes),
+                draft.source,
+                draft.line,
+            )
+        )
     _warn_uncited(drafts, shared, diagnostics)
     return tuple(chapters)
 
@@ -385,7 +429,9 @@ def _footnote_ids(drafts: list[_Draft]) -> dict[tuple[int, str], str]:
     return ids
 
 
-def _footnote(draft: _Draft, label: str, note_id: str, number: int, shared: dict[str, tuple[str, Path, int]]) -> Footnote:
+def _footnote(
+    draft: _Draft, label: str, note_id: str, number: int, shared: dict[str, tuple[str, Path, int]]
+) -> Footnote:
     item = draft.definitions[label]
     item.tag = "div"
     for attribute in list(item.attrib):
@@ -439,12 +485,18 @@ def _number_blocks(draft: _Draft, chapter_id: str) -> None:
             block.set("id", f"{chapter_id}-b{number:03d}")
 
 
-def _warn_uncited(drafts: list[_Draft], shared: dict[str, tuple[str, Path, int]], diagnostics: Diagnostics) -> None:
+def _warn_uncited(
+    drafts: list[_Draft], shared: dict[str, tuple[str, Path, int]], diagnostics: Diagnostics
+) -> None:
     cited = {label for draft in drafts for label in draft.cited}
     for draft in drafts:
         for label in draft.definitions:
             if label not in cited and label not in shared:
-                diagnostics.warn(draft.source, _line_of(draft, f"[^{label}]:"), f"footnote [^{label}] is defined but never cited")
+                diagnostics.warn(
+                    draft.source,
+                    _line_of(draft, f"[^{label}]:"),
+                    f"footnote [^{label}] is defined but never cited",
+                )
     for label, (_, path, line) in shared.items():
         if label not in cited:
             diagnostics.warn(path, line, f"footnote [^{label}] is defined but never cited")
@@ -454,7 +506,12 @@ def _serialize_children(element: lxml_html.HtmlElement | None) -> str:
     """Serialize as polyglot markup: well-formed XHTML that HTML parsers read the same way."""
     assert element is not None
     for node in element.iter():
-        if isinstance(node.tag, str) and node.tag not in VOID_ELEMENTS and node.text is None and len(node) == 0:
+        if (
+            isinstance(node.tag, str)
+            and node.tag not in VOID_ELEMENTS
+            and node.text is None
+            and len(node) == 0
+        ):
             node.text = ""  # `<a></a>`, never `<a/>`, which HTML reads as an open tag
     parts = [etree.tostring(child, encoding="unicode", method="xml") for child in element]
     return (element.text or "") + "".join(parts)

@@ -57,7 +57,7 @@ class BookletErrors(BookletError):
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:  # noqa: A001 - the word an author sees
+class Warning:
     location: Location
     message: str
 

@@ -42,7 +42,11 @@ def locate_image(src: str, chapter: Path, line: int, root: Path, remote_cache: P
     if scheme in ("http", "https"):
         return _remote(src, chapter, line, remote_cache)
     if scheme:
-        raise BookletError(chapter, line, f"image `{src}` is not a file or an http(s) address: save the image beside the chapter")
+        raise BookletError(
+            chapter,
+            line,
+            f"image `{src}` is not a file or an http(s) address: save the image beside the chapter",
+        )
     path = _local(src, chapter, line, root)
     kind = _kind(path.read_bytes(), src, chapter, line)
     return ImageFile(path, *MEDIA_TYPES[kind])
@@ -54,9 +58,13 @@ def _local(src: str, chapter: Path, line: int, root: Path) -> Path:
         raise BookletError(chapter, line, "image has no file name: write ![what it shows](file.png)")
     path = (chapter.parent / name).resolve()
     if not path.is_relative_to(root.resolve()):
-        raise BookletError(chapter, line, f"image `{src}` lies outside the booklet's folder: copy it into {root}")
+        raise BookletError(
+            chapter, line, f"image `{src}` lies outside the booklet's folder: copy it into {root}"
+        )
     if not path.is_file():
-        raise BookletError(chapter, line, f"image `{src}` does not exist: check the file name (relative to {chapter.parent})")
+        raise BookletError(
+            chapter, line, f"image `{src}` does not exist: check the file name (relative to {chapter.parent})"
+        )
     return path
 
 
@@ -78,7 +86,8 @@ def _kind(data: bytes, src: str, chapter: Path, line: int) -> str:
 def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile:
     if cache is None:
         raise BookletError(
-            chapter, line,
+            chapter,
+            line,
             f"remote image `{src}` is not fetched: save it beside the chapter, or build with --fetch-remote",
         )
     target = cache / hashlib.sha256(src.encode("utf-8")).hexdigest()
@@ -94,19 +103,26 @@ def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile
 def _download(src: str, chapter: Path, line: int) -> bytes:
     request = urllib.request.Request(src, headers={"User-Agent": "booklet"})
     try:
-        with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:
             data: bytes = response.read(REMOTE_MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         reason = f"the server answered {error.code} {error.reason}"
-        raise BookletError(chapter, line, f"cannot fetch remote image `{src}`: {reason}: check the address") from None
+        raise BookletError(
+            chapter, line, f"cannot fetch remote image `{src}`: {reason}: check the address"
+        ) from None
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
         reason = str(getattr(error, "reason", error)) or type(error).__name__
         raise BookletError(
-            chapter, line,
+            chapter,
+            line,
             f"cannot fetch remote image `{src}`: {reason}: check the address, or save the image beside the chapter",
         ) from None
     if len(data) > REMOTE_MAX_BYTES:
-        raise BookletError(chapter, line, f"remote image `{src}` is larger than 20 MB: save a smaller copy beside the chapter")
+        raise BookletError(
+            chapter,
+            line,
+            f"remote image `{src}` is larger than 20 MB: save a smaller copy beside the chapter",
+        )
     return data
 
 
@@ -123,4 +139,6 @@ def _store(target: Path, data: bytes) -> None:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise BookletError(target.parent, None, f"cannot write the image cache: {error.strerror}: set XDG_CACHE_HOME") from None
+        raise BookletError(
+            target.parent, None, f"cannot write the image cache: {error.strerror}: set XDG_CACHE_HOME"
+        ) from None

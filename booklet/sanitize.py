@@ -18,11 +18,63 @@ from lxml import html as lxml_html
 
 # Raw HTML an author may write in Markdown (issue: content never runs).
 SAFE_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp",
-    "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
 }
 SAFE_ATTRIBUTES = {
     "*": {"id", "class", "lang", "title", "dir"},
@@ -36,8 +88,25 @@ SAFE_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 # Dropped with everything inside them; any other tag off the list is dropped but its text kept.
 DROPPED_WITH_CONTENT = {
-    "script", "style", "iframe", "object", "embed", "applet", "noscript", "template", "frame",
-    "frameset", "textarea", "select", "button", "form", "head", "title", "meta", "link", "base",
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "template",
+    "frame",
+    "frameset",
+    "textarea",
+    "select",
+    "button",
+    "form",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "base",
 }
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "poster", "cite", "background", "xlink:href")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")  # browsers ignore these inside a scheme: "java\tscript:"
@@ -82,16 +151,26 @@ def _dropped_from(element: lxml_html.HtmlElement) -> list[Dropped]:
     if tag in DROPPED_WITH_CONTENT:
         return [Dropped(f"<{tag}", f"raw HTML `<{tag}>` is not allowed: it is dropped with its content")]
     if tag not in SAFE_TAGS:
-        return [Dropped(f"<{tag}", f"raw HTML `<{tag}>` is not on the safe list: the tag is dropped, its text kept")]
+        return [
+            Dropped(
+                f"<{tag}", f"raw HTML `<{tag}>` is not on the safe list: the tag is dropped, its text kept"
+            )
+        ]
     result = []
     for name, value in element.attrib.items():
         name = name.lower()
         if name.startswith("on"):
-            result.append(Dropped(name, f"event-handler attribute `{name}` on `<{tag}>` is dropped: content never runs"))
+            result.append(
+                Dropped(name, f"event-handler attribute `{name}` on `<{tag}>` is dropped: content never runs")
+            )
         elif name in URL_ATTRIBUTES:
             scheme = _scheme(value)
             if scheme and scheme not in URL_SCHEMES:
-                result.append(Dropped(f"{scheme}:", f"a `{scheme}:` URL on `<{tag}>` is dropped: use an http(s) address"))
+                result.append(
+                    Dropped(
+                        f"{scheme}:", f"a `{scheme}:` URL on `<{tag}>` is dropped: use an http(s) address"
+                    )
+                )
     return result
 
 
