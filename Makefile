@@ -8,8 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
 
-# Debian packages the build needs: the CJK and Latin fonts, WeasyPrint's Pango.
-SYSTEM_PACKAGES := fontconfig fonts-noto-cjk fonts-noto-core fonts-dejavu-core \
+# Debian packages the build needs: venv, the CJK and Latin fonts, WeasyPrint's Pango.
+SYSTEM_PACKAGES := python3-venv fontconfig fonts-noto-cjk fonts-noto-core fonts-dejavu-core \
                    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 BOOKLETS := $(patsubst content/%/booklet.yml,%,$(sort $(wildcard content/*/booklet.yml)))
@@ -35,7 +35,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# The build backend warns about beta pyproject support: not something a user can act on.
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 # Set up first, then ask Make whether any booklet is out of date (`--question` runs nothing):
