@@ -13,7 +13,8 @@ from lxml import etree, html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
-POST = ROOT.parent / "shared" / "source" / "kamailio-in-action-post.md"
+# The first booklet's source, a real Jekyll post (a copy of shared/source/): also a single-file source.
+POST = ROOT / "tests" / "fixtures" / "post" / "kamailio-in-action-post.md"
 
 
 def run_booklet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -114,3 +115,37 @@ def test_pdf_footnote_is_on_the_page_of_its_call(kamailio: Path) -> None:
     pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
     call_page = next(i for i, page in enumerate(pages) if "观其大略" in page and "孔明" in page)
     assert "《魏略》记载" in pages[call_page]
+
+
+@pytest.fixture(scope="module")
+def single_post(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("post")
+    result = run_booklet("build", str(POST), "--out", str(out), "--format", "epub,html")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_single_post_is_a_booklet(single_post: Path) -> None:
+    """The post has no top-level heading: one chapter, titled from its front matter."""
+    page = lxml_html.fromstring((single_post / "kamailio-in-action-post.html").read_bytes())
+    assert page.findtext(".//title") == "《Kamailio实战》内容及特色"
+    text = squeeze(page.body.text_content())
+    assert [s for s in post_sentences() if squeeze(s) not in text] == []
+    with zipfile.ZipFile(single_post / "kamailio-in-action-post.epub") as epub:
+        chapters = [n for n in epub.namelist() if Path(n).name.startswith("ch")]
+    assert [Path(n).name for n in chapters] == ["ch01.xhtml"]
+
+
+def test_a_post_with_top_level_headings_makes_one_chapter_each(tmp_path: Path) -> None:
+    post = tmp_path / "notes.md"
+    post.write_text(
+        "---\ntitle: Notes\nlanguage: en\n---\n\nBefore the first heading.\n\n"
+        "# One\n\nFirst.[^a]\n\n```\n# not a heading\n```\n\n# Two\n\nSecond.[^a]\n\n[^a]: A note.\n",
+        encoding="utf-8",
+    )
+    result = run_booklet("build", str(post), "--out", str(tmp_path / "out"), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    page = lxml_html.fromstring((tmp_path / "out" / "notes.html").read_bytes())
+    titles = [a.text_content() for a in page.xpath("//nav//a[starts-with(@href, '#ch')]")]
+    assert titles == ["One", "Two"]
+    assert "Before the first heading." in page.get_element_by_id("ch01").text_content()
