@@ -9,6 +9,7 @@ never cut. The same metadata always gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -39,6 +40,8 @@ LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F'’.\-_/+#&]+| +|.", re.DOTALL)
 FontFace = tuple[Path, int]
 
 
+# The preview (`booklet serve`) rebuilds on every save: draw and encode a cover once per metadata.
+@functools.lru_cache(maxsize=8)
 def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) -> bytes:
     image = Image.new("RGB", SIZE, BACKGROUND)
     draw = ImageDraw.Draw(image)

@@ -8,6 +8,7 @@ template and prepare values. Markdown-made fragments are marked safe in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,7 @@ def render_web(booklet: Booklet, built_at: datetime, cover_src: str, links: dict
     )
 
 
+@functools.cache  # compiled templates are kept; FileSystemLoader reloads a template whose file changed
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -1,0 +1,131 @@
+"""`booklet serve`: a real server process on a copy of the Kamailio booklet, edited as an author would."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+CHAPTER = "12-reading-advice.md"
+
+
+class Server:
+    def __init__(self, source: Path, port: int, log: Path, process: subprocess.Popen[bytes]) -> None:
+        self.source, self.port, self.log, self.process = source, port, log, process
+        self.url = f"http://127.0.0.1:{port}"
+
+    def get(self, path: str) -> tuple[int, str, bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read()
+
+    def page(self) -> str:
+        return self.get("/booklet.html")[2].decode("utf-8")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, describe: Callable[[], str] = lambda: "") -> float:
+    """Poll until `condition()` holds; return the seconds it took, or fail."""
+    started = time.perf_counter()
+    while not condition():
+        assert time.perf_counter() - started < seconds, f"not within {seconds} s; the server said:\n{describe()}"
+        time.sleep(0.02)
+    return time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    source = tmp_path_factory.mktemp("serve") / "booklet"
+    shutil.copytree(KAMAILIO, source)
+    log = source.parent / "serve.log"
+    port = free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "booklet", "serve", str(source), "--port", str(port)],
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+        )
+    running = Server(source, port, log, process)
+    try:
+        wait_for(lambda: "serving http://127.0.0.1:" in running.output() or process.poll() is not None, 120)
+        assert process.poll() is None, running.output()
+        yield running
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+
+
+def test_serves_the_page_pdf_and_epub_on_localhost(server: Server) -> None:
+    assert f"booklet: serving http://127.0.0.1:{server.port}/" in server.output()
+    status, media, page = server.get("/booklet.html")
+    assert status == 200 and media.startswith("text/html") and "《Kamailio实战》内容及特色" in page.decode()
+    assert b"EventSource" in page, "the served page reloads itself"
+    status, media, pdf = server.get("/booklet.pdf")
+    assert status == 200 and media == "application/pdf" and pdf.startswith(b"%PDF")
+    status, media, epub = server.get("/booklet.epub")
+    assert status == 200 and media == "application/epub+zip" and epub.startswith(b"PK")
+    assert server.get("/../booklet.yml")[0] == 404 and server.get("/nothing.html")[0] == 404
+
+
+def test_an_edit_is_served_within_two_seconds_and_the_open_page_reloads(server: Server) -> None:
+    chapter = server.source / CHAPTER
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        assert page.url.endswith("/booklet.html")
+        page.wait_for_timeout(300)  # the reload script has connected
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace("鉴于本书", "作者刚写下的新句子。鉴于本书", 1), encoding="utf-8")
+        seconds = wait_for(lambda: "作者刚写下的新句子。" in server.page(), 2.0, server.output)
+        page.wait_for_selector("text=作者刚写下的新句子", timeout=2000)  # the open page reloaded itself
+        browser.close()
+    print(f"edit served after {seconds:.2f} s")
+
+
+def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_outputs(server: Server) -> None:
+    rebuilt = server.output().count("pdf, epub rebuilt")
+    # the PDF and EPUB of the earlier edit are done (a loaded machine may take a while)
+    wait_for(lambda: server.output().count("pdf, epub rebuilt") >= max(rebuilt, 2), 60, server.output)
+    good_pdf, good_page = server.get("/booklet.pdf")[2], server.page()
+    chapter = server.source / CHAPTER
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace('title: "阅读建议"', 'title: "阅读建议', 1), encoding="utf-8")
+    expected = subprocess.run(
+        [sys.executable, "-m", "booklet", "build", str(server.source), "--out", str(server.source.parent / "cli")],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    assert expected.returncode == 1
+    (message,) = [line for line in expected.stderr.splitlines() if ": error: " in line]
+    assert message.startswith(f"{chapter}:2:")
+    wait_for(lambda: message in server.page(), 5, server.output)
+    assert "the last good outputs are still served" in server.page()
+    assert message in server.output()
+    assert server.get("/booklet.pdf")[2] == good_pdf
+    assert server.page().split("<!-- booklet serve -->")[0] == good_page.split("<!-- booklet serve -->")[0]
+    chapter.write_text(text, encoding="utf-8")  # fixed: the error goes away
+    wait_for(lambda: "role=\"alert\"" not in server.page(), 5, server.output)
