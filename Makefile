@@ -17,13 +17,14 @@ OUTPUTS := $(foreach b,$(BOOKLETS),$(DIST)/$(b).pdf $(DIST)/$(b).epub $(DIST)/$(
 # Every booklet depends on the code and templates: a change there rebuilds them all.
 CODE := $(shell find booklet templates -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
 
-.PHONY: all build booklets setup system test test-deps bench clean help
+.PHONY: all build booklets setup system test test-deps bench serve clean help
 all: build
 
 help:
 	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
 	@echo "make test   install the validators and run the tests"
 	@echo "make bench  benchmarks beside pandoc (installs pandoc and TeX): writes bench/results.md"
+	@echo "make serve  live preview of one booklet on http://127.0.0.1:$(PORT)/ (BOOKLET=name, PORT=n)"
 	@echo "make clean  remove $(DIST)/ and the virtual environment"
 
 setup: system $(VENV)/.installed
@@ -73,6 +74,12 @@ bench: setup
 	@bash tools/install-system-deps.sh time texlive-xetex texlive-lang-chinese texlive-fonts-recommended lmodern
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
+
+# The live preview (booklet serve): rebuilds on every save, reloads the open page; Ctrl-C stops.
+BOOKLET ?= $(firstword $(BOOKLETS))
+PORT ?= 8000
+serve: setup
+	$(PY) -m booklet serve content/$(BOOKLET) --port $(PORT)
 
 clean:
 	rm -rf $(DIST) $(VENV) .pytest_cache
