@@ -96,6 +96,27 @@ def _mark_noterefs(tree: etree._Element) -> None:
     for call in tree.iterfind(".//x:a[@class='noteref']", NS):
         call.set(f"{{{EPUB_NS}}}type", "noteref")
         call.set("role", "doc-noteref")
+        if call.getparent().tag == f"{{{XHTML_NS}}}sup":
+            _keep_with_previous_character(call.getparent())
+
+
+def _keep_with_previous_character(sup: etree._Element) -> None:
+    """A call never starts a line (clreq §3.1.7): it and the character before it go into one
+    `<span class="nobreak">`, which epub.css keeps on one line."""
+    parent, previous = sup.getparent(), sup.getprevious()
+    text = previous.tail if previous is not None else parent.text
+    if not text or text[-1].isspace():
+        return
+    if previous is not None:
+        previous.tail = text[:-1]
+    else:
+        parent.text = text[:-1]
+    tail, sup.tail = sup.tail, None
+    span = etree.Element(f"{{{XHTML_NS}}}span", {"class": "nobreak"})
+    span.text = text[-1]
+    sup.addprevious(span)
+    span.append(sup)
+    span.tail = tail
 
 
 def _insert_page_breaks(
