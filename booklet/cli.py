@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from booklet.build import FORMATS, build, cache_dir
 from booklet.errors import BookletError, Diagnostics
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
@@ -31,6 +30,21 @@ example:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; Ctrl-C or a kill at any moment, even while starting, ends cleanly."""
+    previous = _on_sigterm(_interrupt)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("booklet: interrupted; earlier outputs are untouched", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        _on_sigterm(previous)
+
+
+def _run(argv: list[str] | None) -> int:
+    # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
+    from booklet.build import build, cache_dir
+
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -45,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     diagnostics = Diagnostics()
     remote_cache = cache_dir() / "remote" if args.fetch_remote else None
-    previous = _on_sigterm(_interrupt)  # a kill cleans up like Ctrl-C
     try:
         outputs = build(
             Path(args.source),
@@ -61,15 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         _print_warnings(diagnostics)
         print(error, file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("booklet: interrupted; earlier outputs are untouched", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - anything else is our bug: say so, with the traceback
         traceback.print_exc()
         print("booklet: internal error: please report it with the traceback above", file=sys.stderr)
         return EXIT_BUG
-    finally:
-        _on_sigterm(previous)
     _print_warnings(diagnostics)
     for output in outputs:
         print(f"{output.path}  {_size(output.size)}  {output.seconds:.2f}s")
@@ -77,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from booklet.build import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="booklet",
         description="Turn a book's companion material in Markdown into a PDF booklet, an EPUB 3 and a web page.",
@@ -123,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _formats(text: str) -> tuple[str, ...]:
+    from booklet.build import FORMATS
+
     formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -173,9 +174,9 @@ def test_unsafe_html_is_dropped_with_a_warning_per_kind(tmp_path: Path, capsys: 
 
 
 class _Pictures(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         if self.path != "/picture.png":
             self.send_error(404)
@@ -187,14 +188,14 @@ class _Pictures(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @pytest.fixture()
 def picture_server() -> Iterator[tuple[str, list[str]]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pictures)
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
     server.RequestHandlerClass = type("Handler", (_Pictures,), {"hits": hits})
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -269,7 +270,7 @@ def booklet_process(*args: str, **kwargs: object) -> subprocess.Popen[str]:
 def test_a_real_process_exits_1_without_a_traceback(tmp_path: Path) -> None:
     source, out = stage(tmp_path, "footnote-undefined")
     process = booklet_process("build", str(source), "--out", str(out))
-    stdout, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     assert "Traceback" not in stderr
     assert stderr == ERRORS["footnote-undefined"].format(src=source) + "\n"

@@ -92,9 +92,14 @@ def test_a_control_character_is_located(tmp_path: Path) -> None:
         ("title: X\ncover: booklet.yml\n", "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file"),
         ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside the booklet's folder: copy it into {dir}"),
         ("title: X\nsubtitel: Y\n", "2: error: unknown key `subtitel`: did you mean `subtitle`?"),
-        ("title: X\nzzz: Y\n", "2: error: unknown key `zzz` (known keys: title, subtitle, author, language, date, publisher, "
-         "description, identifier, cover, base_url, page_size, tags, license, footnote_numbering, chapter_start, "
-         "embed_fonts, impose)"),
+        (
+            "title: X\nzzz: Y\n",
+            (
+                "2: error: unknown key `zzz` (known keys: title, subtitle, author, language, date, publisher, "
+                "description, identifier, cover, base_url, page_size, tags, license, footnote_numbering, chapter_start, "
+                "embed_fonts, impose)"
+            ),
+        ),
     ],
 )
 def test_values_of_the_wrong_kind_are_located(tmp_path: Path, text: str, expected: str | None) -> None:

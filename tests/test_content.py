@@ -8,22 +8,22 @@ The property test at the end feeds generated Markdown and YAML through the real 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from validators import EpubReports, format_messages
 
 from booklet.build import build
 from booklet.content import load_booklet
 from booklet.errors import BookletError, Diagnostics
 from booklet.sanitize import sanitize
-from validators import EpubReports, format_messages
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def parse_fragment(html: str) -> etree._Element:
@@ -119,11 +119,25 @@ FRONT_MATTER = st.one_of(
 )
 
 
-def test_generated_markdown_and_yaml_never_crash(tmp_path: Path, epub_reports: EpubReports) -> None:
-    built: list[Path] = []
-    counter = iter(range(10**6))
+def build_or_fail_cleanly(source: Path, out: Path) -> Path | None:
+    """Build EPUB and web page; a `BookletError` is a clean end (located, nothing written)."""
+    try:
+        outputs = build(source, out, ("epub", "html"), BUILT_AT, Diagnostics())
+    except BookletError as error:
+        where = source if source.is_dir() else source.parent
+        assert all(line.startswith(str(where)) and ": error: " in line for line in str(error).splitlines()), str(error)
+        assert not out.exists()
+        return None
+    return next(o.path for o in outputs if o.path.suffix == ".epub")
 
-    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+def test_generated_markdown_and_yaml_never_crash(tmp_path: Path, epub_reports: EpubReports) -> None:
+    """Folder booklets and single posts from generated text: each builds or ends in a clean error."""
+    kept: list[Path] = []
+    successes = iter(range(10**6))
+    examples = iter(range(10**6))
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(
         booklet_yml=st.one_of(st.just("title: Generated\nlanguage: en"), FRONT_MATTER),
         front=st.one_of(st.just("title: Chapter"), FRONT_MATTER),
@@ -131,28 +145,22 @@ def test_generated_markdown_and_yaml_never_crash(tmp_path: Path, epub_reports: E
         shared=st.one_of(st.none(), MARKDOWN),
     )
     def one_build(booklet_yml: str, front: str, body: str, shared: str | None) -> None:
-        folder = tmp_path / f"b{next(counter)}"
+        folder = tmp_path / f"b{next(examples)}"
         source = folder / "generated"
         source.mkdir(parents=True)
         (source / "booklet.yml").write_text(booklet_yml, encoding="utf-8")
         (source / "01.md").write_text(f"---\n{front}\n---\n{body}", encoding="utf-8")
         if shared is not None:
             (source / "footnotes.md").write_text(shared, encoding="utf-8")
-        try:
-            outputs = build(source, folder / "out", ("epub", "html"), BUILT_AT, Diagnostics())
-        except BookletError as error:
-            assert str(error).startswith(str(source)) and ": error: " in str(error)
-            assert not (folder / "out").exists()
-            return
-        epub = next(o.path for o in outputs if o.path.suffix == ".epub")
-        if len(built) < 8:
-            built.append(epub)
-        else:
-            shutil.rmtree(folder)
+        post = folder / "post.md"  # the same text as a single post: its front matter is the booklet's
+        post.write_text(f"---\n{booklet_yml}\n---\n{body}\n\n# {front}\n\n{shared or ''}", encoding="utf-8")
+        for epub in (build_or_fail_cleanly(source, folder / "out"), build_or_fail_cleanly(post, folder / "post-out")):
+            if epub is not None and next(successes) % 6 == 0 and len(kept) < 10:
+                kept.append(epub)  # a spread of the inputs that built, for EPUBCheck
 
     one_build()
-    assert built, "no generated input built at all: the strategies are too hostile"
-    epub_reports.register(*built)
-    for epub in built:
+    assert kept, "no generated input built at all: the strategies are too hostile"
+    epub_reports.register(*kept)
+    for epub in kept:
         messages = [m for m in epub_reports.epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")]
-        assert messages == [], f"{epub}:\n{format_messages(messages)}\n{(epub.parent.parent / 'generated' / '01.md').read_text()!r}"
+        assert messages == [], f"{epub}:\n{format_messages(messages)}"

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -24,7 +24,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 EPOCH = 1700000000  # 2023-11-14T22:13:20Z
-STAMP = datetime.fromtimestamp(EPOCH, timezone.utc)
+STAMP = datetime.fromtimestamp(EPOCH, UTC)
 KINDS = ("pdf", "epub", "html")
 
 
@@ -36,7 +36,7 @@ def build_in(folder: Path, epoch: str | None) -> Path:
         env["SOURCE_DATE_EPOCH"] = epoch
     result = subprocess.run(
         [sys.executable, "-m", "booklet", "build", "kamailio-in-action", "--out", "out"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stderr
     return folder / "out"
@@ -102,15 +102,15 @@ def test_epub_dates_and_zip_order_are_fixed(twice: tuple[Path, Path]) -> None:
 
 
 def test_without_source_date_epoch_the_dates_are_now(tmp_path: Path) -> None:
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     out = build_in(tmp_path, None)
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     with pikepdf.open(out / "kamailio-in-action.pdf") as pdf:
-        created = datetime.strptime(str(pdf.docinfo["/CreationDate"])[2:16], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        created = datetime.strptime(str(pdf.docinfo["/CreationDate"])[2:16], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     assert before <= created <= after
     with zipfile.ZipFile(out / "kamailio-in-action.epub") as epub:
         opf = etree.fromstring(epub.read(next(n for n in epub.namelist() if n.endswith(".opf"))))
-        stamp = datetime(*epub.infolist()[0].date_time, tzinfo=timezone.utc)
+        stamp = datetime(*epub.infolist()[0].date_time, tzinfo=UTC)
     modified = opf.xpath("string(//*[local-name()='meta'][@property='dcterms:modified'])")
-    assert before <= datetime.fromisoformat(modified.replace("Z", "+00:00")) <= after
+    assert before <= datetime.fromisoformat(modified) <= after
     assert before.replace(second=before.second // 2 * 2) <= stamp <= after  # zip times have 2 s steps
