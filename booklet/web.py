@@ -25,9 +25,9 @@ from booklet.model import Booklet, Chapter, Footnote
 
 # What a screen reader says for a call's button, and the popover's link to the notes list.
 _LABELS = {
-    "zh": ("注释", "章末注释", "关闭"),
-    "ja": ("注", "章末の注", "閉じる"),
-    "en": ("Note", "All notes", "Close"),
+    "zh": ("注释", "章末注释", "关闭", "表格"),
+    "ja": ("注", "章末の注", "閉じる", "表"),
+    "en": ("Note", "All notes", "Close", "Table"),
 }
 
 
@@ -47,9 +47,10 @@ def inline_resources(html: str, booklet: Booklet, resources: Mapping[str, bytes]
     return html.encode("utf-8")
 
 
-def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str]) -> Chapter:
+def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str, str]) -> Chapter:
     root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
     _demote_headings(root)
+    _scroll_tables(root, labels[3])
     for note in chapter.footnotes:
         for call_id in note.calls:
             _add_popover(root, note, call_id, labels)
@@ -60,13 +61,31 @@ def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str]) -> Chapter:
 
 
 def _demote_headings(root: lxml_html.HtmlElement) -> None:
-    """h2 → h3 … h5 → h6: the page's h1 is the book, its h2s the chapters (WCAG 1.3.1)."""
+    """h2 → h3 …: the page's h1 is the book, its h2s the chapters; no level skipped (WCAG 1.3.1).
+
+    A heading goes at most one level below the one before it (the chapter title is 2),
+    so an author's jump from `##` to `####` does not leave a hole in the outline.
+    """
+    previous = 2
     for element in root.iter("h2", "h3", "h4", "h5", "h6"):
-        element.tag = f"h{min(int(element.tag[1]) + 1, 6)}"
+        level = min(int(element.tag[1]) + 1, previous + 1, 6)
+        element.tag, previous = f"h{level}", level
+
+
+def _scroll_tables(root: lxml_html.HtmlElement, label: str) -> None:
+    """A table wider than a phone scrolls sideways in a box a keyboard can reach (WCAG 2.1.1)."""
+    for table in list(root.iter("table")):
+        box = etree.Element("div", tabindex="0", role="region")
+        box.set("class", "table-scroll")
+        caption = table.find("caption")
+        box.set("aria-label", caption.text_content().strip() if caption is not None else label)
+        table.addprevious(box)
+        box.tail, table.tail = table.tail, None
+        box.append(table)
 
 
 def _add_popover(
-    root: lxml_html.HtmlElement, note: Footnote, call_id: str, labels: tuple[str, str, str]
+    root: lxml_html.HtmlElement, note: Footnote, call_id: str, labels: tuple[str, str, str, str]
 ) -> None:
     """`<button popovertarget>` beside the call's link, the note in a popover after the call's block.
 
@@ -92,7 +111,7 @@ def _add_popover(
     block.addnext(_popover(note, popover_id, labels))
 
 
-def _popover(note: Footnote, popover_id: str, labels: tuple[str, str, str]) -> lxml_html.HtmlElement:
+def _popover(note: Footnote, popover_id: str, labels: tuple[str, str, str, str]) -> lxml_html.HtmlElement:
     popover = etree.Element("div", id=popover_id, popover="auto", role="note")
     popover.set("class", "note-popover")
     popover.set("aria-label", f"{labels[0]} {note.number}")

@@ -298,6 +298,94 @@ def test_axe_finds_no_violation(browser: Browser, page_file: Path, viewport: dic
     assert len(closed["passes"]) > 20, "axe ran no check"
     page.locator("button.note-peek").first.click()  # and with a note open
     violations = closed["violations"] + page.evaluate("async () => (await axe.run(document)).violations")
-    report = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
-    assert report == []
+    report = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert report == [], "\n".join(map(str, report))
+    opened.page.context.close()
+
+
+# ---- a booklet unlike the first: English, deep headings, notes in lists, wide content ----
+
+HOSTILE_CHAPTER = """\
+---
+title: "Getting started"
+---
+
+# A top heading in the body
+
+A paragraph with a note[^twice] and a very long address:
+https://example.org/a/very/long/path/that/does/not/break/anywhere/on/its/own/at/all/ever/really.
+
+## A second level
+
+- An item with a note[^inlist] inside a list.
+- Another item citing the first note again[^twice].
+
+| a wide table | with | many | columns | that | will | not | fit | on | a | phone |
+|---|---|---|---|---|---|---|---|---|---|---|
+| 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 |
+
+```
+a_code_line_that_is_much_longer_than_any_phone_screen_is_wide_and_has_no_spaces_at_all_anywhere()
+```
+
+#### Skipped a level
+
+> A quote with a note.[^quote]
+
+[^twice]: A note cited twice.
+
+    Its second paragraph.
+
+[^inlist]: A note called from a list item.
+[^quote]: A note called from a block quote.
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("hostile") / "field-guide"
+    source.mkdir()
+    (source / "booklet.yml").write_text('title: "A Field Guide"\nlanguage: en\n', encoding="utf-8")
+    (source / "01-start.md").write_text(HOSTILE_CHAPTER, encoding="utf-8")
+    (source / "02-more.md").write_text('---\ntitle: "More"\n---\n\nA second chapter.[^quote]\n\n[^quote]: Again.\n', encoding="utf-8")
+    out = source.parent / "out"
+    result = run_booklet("build", str(source), "--out", str(out), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    return out / "field-guide.html"
+
+
+def test_an_english_booklet_speaks_english_with_unique_ids(hostile_page: Path) -> None:
+    tree = lxml_html.fromstring(hostile_page.read_bytes())
+    assert tree.get("lang") == "en"
+    assert tree.xpath("string(//a[@class='skip-link'])") == "Skip to the text"
+    assert tree.xpath("string(//h2[@id='contents-title'])") == "Contents"
+    ids = [e.get("id") for e in tree.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
+    levels = [int(h.tag[1]) for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+    assert levels[0] == 1 and levels.count(1) == 1 and min(levels[1:]) == 2
+    assert len(tree.xpath("//button[@class='note-peek']")) == 5  # one per call, a note cited twice has two
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_an_unusual_booklet_fits_and_every_note_opens_beside_its_call(browser: Browser, hostile_page: Path, width: int) -> None:
+    opened = open_page(browser, hostile_page, {"width": width, "height": 700})
+    page = opened.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    buttons = page.locator("button.note-peek")
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        button.scroll_into_view_if_needed()
+        button.click()
+        note = page.locator(".note-popover:popover-open")
+        assert note.count() == 1
+        call, box = button.bounding_box(), note.bounding_box()
+        assert call and box
+        assert abs(box["y"] - (call["y"] + call["height"])) <= 16 or abs(call["y"] - (box["y"] + box["height"])) <= 16
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width
+        page.keyboard.press("Escape")
+    assert AXE.is_file(), f"{AXE} is missing: run tools/install-test-deps.sh"
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    report = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert report == [], "\n".join(map(str, report))
     opened.page.context.close()
