@@ -6,18 +6,22 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
 
 - a line break in the Markdown source between two CJK characters is dropped (CSS Text 3
   §4.1.3: it is not a space in these scripts); elsewhere it is an ordinary space;
-- WeasyPrint justifies a line by widening its ASCII and no-break spaces only. The text
+- WeasyPrint justifies a line by widening its spaces only (ASCII and no-break). The text
   block is a whole number of characters wide (print.html.j2), so a full line of Han ends
-  flush without help; the spaces inside Chinese text are made fixed instead (U+2005, a
-  quarter em, clreq §3.4.2), so a mixed line is never torn open at its one space;
-- each line still has slack where a Latin word, a URL or a line-start prohibition left
-  it: an elastic point (`<span class="jx"> </span>`, an ASCII space of zero width) after
-  each run of closing CJK punctuation and at each Han–Latin boundary takes that slack, as
-  clreq §3.8 adjusts punctuation and mixed-script spacing first;
+  flush without help. A line holding Latin words, a URL or a line-start prohibition has
+  slack: elastic points take it, so no one space is torn open. An elastic point is
+  `<span class="jx"> </span>`, an ASCII space drawn with zero width, put after each run of
+  closing CJK punctuation and where Han meets Latin (clreq §3.8 adjusts punctuation and
+  mixed-script spacing first); a space the author typed between Han and Latin becomes
+  `<span class="jq"> </span>`, a quarter em (clreq §3.4.2) that stretches the same way.
+  With an elastic point every few characters, each takes a small share. A URL in the text
+  may break after any character (`<span class="url">`), so it leaves little slack;
 - in every language, the white space between a floated note's number and its first
   paragraph goes, or WeasyPrint would set the number on a line of its own;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
-  feature (clreq §3.1.6), and `——`/`……` are kept whole with word joiners.
+  feature (clreq §3.1.6). `——` and `……` need nothing: Pango's line breaking (UAX #14)
+  never splits them, and never starts a line with closing punctuation or ends one with
+  opening punctuation (the tests check the output).
 """
 
 from __future__ import annotations
@@ -52,12 +56,16 @@ HALF_OPENING = OPENING
 _WIDE = re.compile(f"[{WIDE}]")
 _HAN = re.compile(f"[{HAN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
-_SPACE_RUN = re.compile("[ \t\n\u00a0]+")
+_SPACE_RUN = re.compile("[ \t\n]+")
+# A space the author put between a wide character and a Latin one (clreq §3.4.2: a quarter em).
+_MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=[{WIDE}])")
 # Where an elastic point goes: after a run of closing punctuation that a Han character,
 # a Latin letter or opening punctuation follows, and where Han meets Latin.
 _ELASTIC = re.compile(
     f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
 )
+# A URL in the text: cut anywhere (CSS `word-break: break-all`), not only after its slashes.
+_URL = re.compile(f"https?://[^\\s{WIDE}<>\"]+")
 # Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
 # any other mark, an opening mark after another opening mark.
 _HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{HALF_OPENING}]")
@@ -74,7 +82,7 @@ def typeset_print_html(html: str, language: str) -> str:
         return _serialize(root)
     for block in _cjk_blocks(body):
         for owner, attribute, inline_before, inline_after in list(_text_slots(block)):
-            text = _fix_spaces(getattr(owner, attribute), inline_before, inline_after)
+            text = _fix_spaces(getattr(owner, attribute))
             _splice(owner, attribute, _pieces(text, inline_before, inline_after))
     return _serialize(root)
 
@@ -152,37 +160,34 @@ def _is_edge(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> bo
     return element is block or element.tag == "br" or "footnote-para" in classes or "footnote" in classes
 
 
-def _fix_spaces(text: str, inline_before: bool, inline_after: bool) -> str:
-    """Drop source line breaks between wide characters; make spaces between words fixed quarter ems."""
-    text = _SEGMENT_BREAK.sub("", text)
-    if not text.strip():
-        return text if not (inline_before and inline_after) else "\u2005"
-    head = len(text) - len(text.lstrip(" \t\n\u00a0"))
-    tail = len(text.rstrip(" \t\n\u00a0"))
-    middle = _SPACE_RUN.sub("\u2005", text[head:tail])
-    return (_edge(text[:head], inline_before)) + middle + _edge(text[tail:], inline_after)
-
-
-def _edge(space: str, inline: bool) -> str:
-    return "\u2005" if space and inline else space
+def _fix_spaces(text: str) -> str:
+    """Drop source line breaks between wide characters; collapse the other white space to one space."""
+    return _SPACE_RUN.sub(" ", _SEGMENT_BREAK.sub("", text))
 
 
 def _pieces(text: str, inline_before: bool, inline_after: bool) -> list[str | lxml_html.HtmlElement]:
-    """`text` cut into strings, elastic points and half-width marks, in order."""
-    cuts = {m.start(): "jx" for m in _ELASTIC.finditer(text)}
-    cuts.update({m.start(): "halt" for m in _HALT.finditer(text)})
+    """`text` cut into strings, elastic points, half-width marks and URLs, in order."""
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    inside_url = {i for begin, end in urls for i in range(begin + 1, end)}
+    points = {m.start() for m in _ELASTIC.finditer(text)} - inside_url
     if inline_before and text[:1] and re.match(f"[{HAN}{OPENING}]", text[0]):
-        cuts.setdefault(0, "jx")
+        points.add(0)
+    marks = {m.start(): ("halt", m.end()) for m in _HALT.finditer(text)}
+    marks.update({m.start(): ("jq", m.end()) for m in _MIXED_SPACE.finditer(text) if m.start() not in inside_url})
+    marks.update({begin: ("url", end) for begin, end in urls})
     pieces: list[str | lxml_html.HtmlElement] = []
     start = 0
-    for position in sorted(cuts):
+    for position in sorted(points | set(marks)):
+        if position < start:
+            continue
         pieces.append(text[start:position])
-        if cuts[position] == "jx":
+        start = position
+        if position in points:
             pieces.append(_span("jx", " "))
-            start = position
-        else:
-            pieces.append(_span("halt", text[position]))
-            start = position + 1
+        if position in marks:
+            kind, end = marks[position]
+            pieces.append(_span(kind, text[position:end]))
+            start = end
     pieces.append(text[start:])
     if inline_after and text[-1:] and re.match(f"[{HAN}{CLOSING}]", text[-1]):
         pieces.append(_span("jx", " "))

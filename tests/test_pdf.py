@@ -1,0 +1,420 @@
+"""The print PDF, checked on real output with poppler, MuPDF and pikepdf (issue 4, "Done when").
+
+Two booklets are laid out once per session: the Kamailio booklet (chapters start on any
+page, notes numbered per chapter) and tests/fixtures/mixed (Chinese and English, lists, a
+table, code, a long URL, emphasis, a note cited twice, a multi-paragraph note, a very long
+note, a shared note; chapters on right-hand pages, notes numbered through the booklet).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pikepdf
+import pytest
+import yaml
+from lxml import etree
+
+from booklet import render_html
+from booklet.build import _resources
+from booklet.content import load_booklet
+from booklet.errors import Diagnostics
+from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
+from booklet.pdf import write_pdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validators import pdffonts, pdftotext  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+MIXED = ROOT / "tests" / "fixtures" / "mixed"
+BUILT_AT = datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+# The page geometry print.html.j2 must produce, computed here independently:
+# [page width pt, body font size pt]; the measure is ⌊0.75 × width / size⌋ characters.
+GEOMETRY = {"A4": (595.2756, 11.0), "A5": (419.5276, 10.5), "A6": (297.6378, 9.0),
+            "B5": (498.8976, 10.5), "Letter": (612.0, 11.0), "6x9": (432.0, 10.5)}
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+NO_LINE_START = set("，。、；：？！）》」』”’")
+NO_LINE_END = set("（《「『“‘")
+
+
+@dataclass(frozen=True)
+class Printed:
+    booklet: Booklet
+    result: PrintedPdf
+    path: Path
+
+    @property
+    def page_count(self) -> int:
+        with pikepdf.open(self.path) as pdf:
+            return len(pdf.pages)
+
+    @property
+    def page_height(self) -> float:
+        with pikepdf.open(self.path) as pdf:
+            return float(pdf.pages[0].mediabox[3])
+
+
+def lay_out(source: Path, folder: Path) -> Printed:
+    """The PDF stage for real, in this process (so WeasyPrint's warnings come back)."""
+    booklet = load_booklet(source, Diagnostics())
+    html = render_html.render_print(booklet, BUILT_AT, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
+    result = write_pdf(html, booklet, _resources(booklet))
+    path = folder / f"{booklet.name}.pdf"
+    path.write_bytes(result.data)
+    return Printed(booklet, result, path)
+
+
+@pytest.fixture(scope="session")
+def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    return lay_out(KAMAILIO, tmp_path_factory.mktemp("kamailio-pdf"))
+
+
+@pytest.fixture(scope="session")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    return lay_out(MIXED, tmp_path_factory.mktemp("mixed-pdf"))
+
+
+@pytest.fixture(params=["kamailio", "mixed"])
+def printed(request: pytest.FixtureRequest) -> Printed:
+    return request.getfixturevalue(request.param)
+
+
+# --- reading the PDF -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+
+
+def bbox_lines(path: Path) -> list[Line]:
+    """Every text line poppler finds (`pdftotext -bbox-layout`), in pt, top-down."""
+    root = etree.fromstring(pdftotext(path, "-bbox-layout").encode())
+    lines = []
+    for number, page in enumerate(root.iter("{*}page"), start=1):
+        for line in page.iter("{*}line"):
+            text = " ".join(word.text or "" for word in line.iter("{*}word"))
+            box = [float(line.get(k)) for k in ("xMin", "xMax", "yMin", "yMax")]
+            lines.append(Line(number, *box, text))
+    return lines
+
+
+@dataclass(frozen=True)
+class Glyph:
+    page: int
+    font: str
+    size: float  # pt
+    x: float  # pt, from the left
+    y: float  # pt, baseline, from the top
+    text: str
+    glyph: int  # -1: the rest of a ligature (one glyph drawn for "——")
+
+
+def glyphs(path: Path) -> list[Glyph]:
+    """Every glyph drawn, with its font and size, from MuPDF's `mutool trace`."""
+    mutool = shutil.which("mutool")
+    assert mutool, "mutool is missing: run tools/install-test-deps.sh (Debian mupdf-tools)"
+    trace = subprocess.run([mutool, "trace", str(path)], capture_output=True, text=True, check=True).stdout
+    root = etree.fromstring(f"<trace>{trace}</trace>".encode(), etree.XMLParser(recover=True, huge_tree=True))
+    found = []
+    for page in root.iter("page"):
+        number = int(page.get("number"))
+        for span in page.iter("span"):
+            scale = 0.75  # WeasyPrint draws in CSS px under a 0.75 matrix
+            size = float(span.get("trm").split()[0]) * scale
+            for g in span.iter("g"):
+                found.append(Glyph(number, span.get("font"), size, float(g.get("x")) * scale,
+                                   float(g.get("y")) * scale, g.get("unicode") or "", int(g.get("glyph", -1))))
+    return found
+
+
+def text_block(booklet: Booklet, page: int) -> tuple[float, float]:
+    """Left and right edge of the text block on a page (page 1, the cover, is a right page)."""
+    width, size = GEOMETRY[booklet.metadata.page_size]
+    measure = int(width * 0.75 / size) * size
+    side = width - measure - 0.02
+    left = side * (0.55 if page % 2 else 0.45)
+    return left, left + measure + 0.02
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_weasyprint_logged_no_warning(printed: Printed) -> None:
+    assert printed.result.warnings == ()
+
+
+def test_every_font_is_embedded_subset_and_not_type3(printed: Printed) -> None:
+    fonts = pdffonts(printed.path)
+    assert fonts
+    for font in fonts:
+        assert font["emb"] and font["sub"] and font["uni"], font
+        assert font["type"] != "Type 3", font
+    names = {font["name"].split("+", 1)[-1] for font in fonts}
+    assert "Noto-Serif-CJK-SC" in names and "Noto-Sans-CJK-SC-Bold" in names
+    assert not any("JP" in name for name in names), "the Japanese face was picked for Chinese"
+
+
+def test_no_glyph_is_missing(printed: Printed) -> None:
+    missing = [g for g in glyphs(printed.path) if g.glyph == 0 and g.text.strip() or g.text == "\ufffd"]
+    assert missing == []
+
+
+def test_no_han_character_is_slanted(printed: Printed) -> None:
+    slanted = [g for g in glyphs(printed.path) if HAN.match(g.text) and re.search("italic|oblique", g.font, re.I)]
+    assert slanted == []
+
+
+def test_latin_marked_as_english_keeps_a_real_italic(mixed: Printed) -> None:
+    fonts = {g.font.split("+", 1)[-1] for g in glyphs(mixed.path) if g.text in "emphasised"}
+    assert "Noto-Serif-Italic" in fonts
+
+
+def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:
+    """A line that another line of the same paragraph follows ends at the block's right edge."""
+    size = GEOMETRY[printed.booklet.metadata.page_size][1]
+    lines = [line for line in bbox_lines(printed.path) if line.page > 1]
+    checked, ragged = 0, []
+    for line, after in zip(lines, lines[1:]):
+        left, right = text_block(printed.booklet, line.page)
+        step = after.y0 - line.y0
+        same_paragraph = after.page == line.page and abs(after.x0 - left) < 0.6 and abs(step - 1.75 * size) < 0.3
+        one_word = " " not in line.text and not HAN.search(line.text)  # a URL cut anywhere cannot stretch
+        if same_paragraph and line.x0 < left + 2 * size + 0.6 and not one_word:
+            checked += 1
+            if abs(line.x1 - right) > 0.5:
+                ragged.append(f"page {line.page}: {line.text} ends {right - line.x1:.2f} pt short")
+    assert checked > 20
+    assert ragged == []
+
+
+def test_no_prohibited_punctuation_at_a_line_start_or_end(printed: Printed) -> None:
+    bad = []
+    for line in bbox_lines(printed.path):
+        if line.text[:1] in NO_LINE_START or line.text[-1:] in NO_LINE_END:
+            bad.append(f"page {line.page}: {line.text}")
+        if re.search("(?<!—)—$|(?<!…)…$", line.text):
+            bad.append(f"page {line.page}: a dash or ellipsis split: {line.text}")
+    assert bad == []
+
+
+def test_nothing_leaves_the_text_block(printed: Printed) -> None:
+    """Long URLs, code lines and tables stay between the margins (the cover is an image)."""
+    outside = []
+    for g in glyphs(printed.path):
+        left, right = text_block(printed.booklet, g.page)
+        if g.page > 1 and not left - 0.5 <= g.x <= right + 0.5:
+            outside.append(f"page {g.page}: {g.text!r} at x={g.x:.1f} (block {left:.1f}–{right:.1f})")
+    assert outside == []
+
+
+def _notes_and_calls(printed: Printed) -> tuple[dict[int, list[tuple[str, float]]], dict[int, list[str]]]:
+    """Per page: the note numbers set at the foot (with their height) and the call numbers in the text."""
+    size = GEOMETRY[printed.booklet.metadata.page_size][1]
+    notes: dict[int, list[tuple[str, float]]] = {}
+    calls: dict[int, list[str]] = {}
+    previous: Glyph | None = None
+    run, run_x = "", 0.0
+    for g in glyphs(printed.path) + [Glyph(0, "", 0, 0, 0, "", 1)]:
+        if previous and (g.page, g.size, g.y) == (previous.page, previous.size, previous.y) and g.text.isdigit():
+            run += g.text
+        else:
+            if previous and run and abs(previous.size - 0.7 * size) < 0.05:
+                calls.setdefault(previous.page, []).append(run)
+            at_line_start = previous and abs(run_x - text_block(printed.booklet, previous.page)[0]) < 0.5
+            marker = g.text == "." and previous and (g.page, g.y) == (previous.page, previous.y)
+            if previous and run and marker and at_line_start and previous.size < 0.9 * size:
+                notes.setdefault(previous.page, []).append((run, previous.y))
+            run, run_x = (g.text, g.x) if g.text.isdigit() else ("", 0.0)
+        previous = g
+    return notes, calls
+
+
+def test_every_note_is_at_the_foot_of_the_page_of_its_call(printed: Printed) -> None:
+    notes, calls = _notes_and_calls(printed)
+    height = printed.page_height
+    expected = sum(len(chapter.footnotes) for chapter in printed.booklet.chapters)
+    printed_notes = [number for page in notes.values() for number, _ in page]
+    assert len(printed_notes) == expected
+    for page, found in notes.items():
+        for number, y in found:
+            assert number in calls.get(page, []), f"note {number} on page {page}, its call elsewhere"
+            assert y > height / 2, f"note {number} is not in the lower half of page {page}"
+    seen: set[str] = set()
+    for page in sorted(calls):
+        seen |= {number for number, _ in notes.get(page, [])}
+        assert set(calls[page]) <= seen, f"page {page}: a call to a note not printed yet"
+
+
+def test_notes_follow_the_booklets_numbering(kamailio: Printed, mixed: Printed) -> None:
+    # footnote_numbering: booklet — a shared note keeps its number in each chapter that cites it
+    numbers = [note.number for chapter in mixed.booklet.chapters for note in chapter.footnotes]
+    assert list(dict.fromkeys(numbers)) == list(range(1, max(numbers) + 1))
+    notes, _ = _notes_and_calls(mixed)
+    assert sorted(int(n) for page in notes.values() for n, _ in page) == sorted(numbers)
+    for chapter in kamailio.booklet.chapters:  # footnote_numbering: chapter
+        assert [note.number for note in chapter.footnotes] == list(range(1, len(chapter.footnotes) + 1))
+
+
+def test_a_note_cited_twice_is_printed_once_and_both_calls_show_its_number(mixed: Printed) -> None:
+    note = next(n for c in mixed.booklet.chapters for n in c.footnotes if n.label == "skim")
+    assert len(note.calls) == 2
+    notes, calls = _notes_and_calls(mixed)
+    assert [n for page in notes.values() for n, _ in page].count(str(note.number)) == 1
+    assert [n for page in calls.values() for n in page].count(str(note.number)) == 2
+
+
+def test_long_and_multi_paragraph_notes_are_whole(mixed: Printed) -> None:
+    text = re.sub(r"\s+", "", pdftotext(mixed.path))
+    assert "第二段：这是同一个脚注的第二段，用来检验多段脚注的排版。" in text
+    assert "掌握了这个顺序，就能写出清晰、可靠的路由脚本。" in text
+    assert "SIP的核心规范是RFC3261，发布于2002年。" in text
+
+
+def _contents_entries(printed: Printed) -> list[tuple[str, int]]:
+    toc_page = next(i for i in range(2, 8) if "目录" in pdftotext(printed.path, "-f", str(i), "-l", str(i)))
+    text = pdftotext(printed.path, "-layout", "-f", str(toc_page), "-l", str(toc_page))
+    return [(m[1].strip(), int(m[2])) for m in re.finditer(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", text, re.M)]
+
+
+def test_contents_page_numbers_are_the_real_pages(printed: Printed) -> None:
+    entries = _contents_entries(printed)
+    headings = [h for c in printed.booklet.chapters for h in c.headings if h.level <= 2]
+    assert [title for title, _ in entries] == [h.text for h in headings]
+    for (title, page), heading in zip(entries, headings):
+        assert page == printed.result.pages[heading.id], title
+        assert title in pdftotext(printed.path, "-f", str(page), "-l", str(page)).replace("\n", "")
+
+
+def _outline(path: Path) -> list[tuple[int, str, int]]:
+    pdf = pikepdf.open(path)
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+    found = []
+
+    def walk(items: list[pikepdf.OutlineItem], level: int) -> None:
+        for item in items:
+            destination = item.destination
+            page = pages[destination[0].objgen] if isinstance(destination, pikepdf.Array) else 0
+            found.append((level, item.title, page))
+            walk(item.children, level + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 1)
+    return found
+
+
+def test_outline_matches_the_headings(printed: Printed) -> None:
+    expected = [(h.level, h.text, printed.result.pages[h.id]) for c in printed.booklet.chapters for h in c.headings]
+    assert _outline(printed.path) == expected
+
+
+def test_contents_links_go_to_the_chapters(printed: Printed) -> None:
+    with pikepdf.open(printed.path) as pdf:
+        pages = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+        named = pikepdf.NameTree(pdf.Root.Names.Dests)
+        toc = next(i for i in range(len(pdf.pages)) if "目录" in pdftotext(printed.path, "-f", str(i + 1), "-l", str(i + 1)))
+        targets = set()
+        for annotation in pdf.pages[toc].get("/Annots", []):
+            destination = annotation.get("/Dest")
+            if isinstance(destination, pikepdf.String):
+                destination = named[str(destination)]
+            targets.add(pages[destination[0].objgen])
+    assert {printed.result.pages[c.id] for c in printed.booklet.chapters} <= targets
+
+
+def test_document_metadata_language_and_tags(mixed: Printed) -> None:
+    pdf = pikepdf.open(mixed.path)  # kept open (the name) while the test reads it
+    meta = mixed.booklet.metadata
+    assert str(pdf.docinfo["/Title"]) == meta.title
+    assert str(pdf.docinfo["/Author"]) == ", ".join(meta.authors)
+    assert str(pdf.docinfo["/Subject"]) == meta.description
+    assert str(pdf.docinfo["/Keywords"]) == ", ".join(meta.tags)
+    assert str(pdf.Root.Lang) == "zh-CN"
+    assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
+    with pdf.open_metadata() as xmp:
+        assert xmp.get("pdfuaid:part") == "1"
+
+
+def test_running_heads_and_page_numbers(printed: Printed) -> None:
+    """Heads: booklet title on left pages, chapter title on right; numbers in the outer corner."""
+    meta = printed.booklet.metadata
+    top, bottom = 0.095 * 595.2756, 595.2756 * (1 - 0.105)  # A5 in both booklets
+    lines = bbox_lines(printed.path)
+    opening = {printed.result.pages[c.id] for c in printed.booklet.chapters}
+    chapter_of: dict[int, str] = {}
+    for chapter in printed.booklet.chapters:
+        chapter_of[printed.result.pages[chapter.id]] = chapter.title
+    current, heads = "", 0
+    first_chapter = min(opening)
+    for page in range(1, printed.page_count):  # the last page, the colophon, has neither
+        current = chapter_of.get(page, current)
+        head = [line for line in lines if line.page == page and line.y1 < top]
+        foot = [line for line in lines if line.page == page and line.y0 > bottom]
+        left, right = text_block(printed.booklet, page)
+        blank = not any(line.page == page for line in lines)
+        if page < first_chapter or blank:
+            assert head == [], f"page {page} has a running head"
+            if page <= 2 or blank:
+                assert foot == [], f"page {page} (cover, title page or blank) has a number"
+            continue
+        assert [line.text for line in foot] == [str(page)]
+        x = foot[0].x1 if page % 2 else foot[0].x0
+        assert abs(x - (right if page % 2 else left)) < 1, f"page {page}: number not in the outer corner"
+        if page in opening:
+            assert head == [], f"page {page} opens a chapter but has a running head"
+            continue
+        assert [line.text.replace(" ", "") for line in head] == [(current if page % 2 else meta.title).replace(" ", "")]
+        heads += 1
+    multi_page_chapters = len(opening) < printed.page_count - first_chapter
+    assert heads > 0 or not multi_page_chapters
+
+
+def test_chapters_open_on_right_hand_pages_with_chapter_start_right(mixed: Printed) -> None:
+    assert mixed.booklet.metadata.chapter_start == "right"
+    assert all(mixed.result.pages[c.id] % 2 == 1 for c in mixed.booklet.chapters)
+
+
+def test_pagination_tells_where_each_block_lands(printed: Printed) -> None:
+    pages = printed.result.pages
+    for chapter in printed.booklet.chapters:
+        ids = re.findall(r'<(?:p|ul|ol|pre|table|blockquote|div)\b[^>]*\bid="(ch\d\d-b\d{3})"', chapter.html)
+        assert ids and all(i in pages for i in ids)
+        for block_id in ids:
+            start = re.search(rf'id="{block_id}"[^>]*>([^<]{{4,}})', chapter.html)
+            if start and HAN.search(start[1][:6]):
+                page_text = re.sub(r"\s+", "", pdftotext(printed.path, "-f", str(pages[block_id]), "-l", str(pages[block_id])))
+                assert re.sub(r"\s+", "", start[1])[:4] in page_text, block_id
+
+
+def test_every_page_size_keeps_a_whole_number_of_characters(tmp_path: Path) -> None:
+    """For each page size: the page is that size and full lines of Han end flush."""
+    text = "鉴于本书的章节安排，本书适合顺序阅读。当然，所谓顺序阅读也不需要逐字逐句阅读。" * 12
+    for name, css in PAGE_SIZES.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "booklet.yml").write_text(yaml.safe_dump({"title": "版心", "page_size": name}, allow_unicode=True), encoding="utf-8")
+        (folder / "01.md").write_text(f"---\ntitle: 第一章\n---\n\n{text}\n", encoding="utf-8")
+        printed = lay_out(folder, folder)
+        assert printed.result.warnings == ()
+        with pikepdf.open(printed.path) as pdf:
+            width = float(pdf.pages[2].mediabox[2])
+        assert abs(width - GEOMETRY[name][0]) < 0.1, name
+        page = printed.result.pages["ch01"]
+        lines = [line for line in bbox_lines(printed.path) if line.page == page and HAN.match(line.text[:1] or " ")]
+        left, right = text_block(printed.booklet, page)
+        body = [line for line in lines if abs(line.x0 - left) < 0.6 and line.y1 - line.y0 < 1.8 * GEOMETRY[name][1]]
+        assert len(body) >= 3, name
+        assert all(abs(line.x1 - right) <= 0.5 for line in body[:-1]), (name, [right - l.x1 for l in body])
