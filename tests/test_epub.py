@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from PIL import Image
 from validators import EpubReports, format_messages
 
 from booklet.fonts import missing_characters
@@ -64,11 +65,12 @@ def build(source: Path, out: Path, *formats: str, env: dict[str, str] | None = N
 
 
 def without_fonts(tmp: Path) -> Path:
-    """The epub-notes fixture with `embed_fonts: false`."""
+    """The epub-notes fixture with `embed_fonts: false` and the author's own cover, a JPEG."""
     copy = tmp / "epub-notes-plain"
     shutil.copytree(NOTES, copy)
+    Image.new("RGB", (400, 640), (120, 30, 40)).save(copy / "cover.jpg", format="JPEG")
     with (copy / "booklet.yml").open("a", encoding="utf-8") as file:
-        file.write("embed_fonts: false\n")
+        file.write("embed_fonts: false\ncover: cover.jpg\n")
     return copy
 
 
@@ -288,6 +290,10 @@ def test_page_list_matches_the_pdf(built: dict[str, Path], name: str) -> None:
     nav = documents(epub)["nav.xhtml"]
     listed = nav.xpath(".//x:nav[@epub:type='page-list']//x:a/@href", namespaces=NS)
     assert listed == markers
+    with zipfile.ZipFile(epub) as archive:
+        ncx = etree.fromstring(archive.read("EPUB/toc.ncx"))
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    assert ncx.xpath("//n:pageList/n:pageTarget/n:content/@src", namespaces=ncx_ns) == markers
     assert [int(m.rsplit("-", 1)[1]) for m in markers] == sorted(block_pages)
 
 
@@ -327,6 +333,14 @@ def test_embed_fonts_false_embeds_no_font(built: dict[str, Path]) -> None:
     with zipfile.ZipFile(epub_of(built, "epub-notes-plain")) as archive:
         assert not [n for n in archive.namelist() if n.endswith(".otf")]
         assert not re.search(r"@font-face\s*\{", archive.read("EPUB/style.css").decode())
+
+
+def test_an_authors_jpeg_cover_is_named_as_a_jpeg(built: dict[str, Path]) -> None:
+    opf = package(epub_of(built, "epub-notes-plain"))
+    cover = opf.find(".//opf:item[@properties='cover-image']", NS)
+    assert (cover.get("href"), cover.get("media-type")) == ("cover.jpg", "image/jpeg")
+    image = documents(epub_of(built, "epub-notes-plain"))["cover.xhtml"].find(".//x:img", NS)
+    assert image.get("src") == "cover.jpg"
 
 
 @pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])

@@ -40,14 +40,26 @@ def write_epub(
     subset_fonts: FontSubsetter | None = None,
 ) -> bytes:
     """The EPUB's bytes. Without `pages` there is no page list; without `subset_fonts`, no embedded font."""
-    content = finish_documents(booklet, documents, pages or {}, "cover.png")
-    files = dict(resources)
+    files = {href: data for href, data in resources.items() if href != "cover.png"}
+    cover_href = _cover_name(resources["cover.png"])
+    files[cover_href] = resources["cover.png"]
+    content = finish_documents(booklet, documents, pages or {}, cover_href)
     if subset_fonts is not None and booklet.metadata.embed_fonts:
         characters = _characters(content.documents)
         for face, _, href in FONT_FACES:
             files[href] = subset_fonts(face, characters)
         css = render_template("epub_fonts.css.j2", faces=FONT_FACES, family=FONT_FAMILY) + css
-    return package_epub(booklet, content, css, files, "cover.png", built_at)
+    return package_epub(booklet, content, css, files, cover_href, built_at)
+
+
+def _cover_name(image: bytes) -> str:
+    """The cover's file name by what its bytes are: an author's cover may be a JPEG or a GIF,
+    and a name (and media type) that lies about the format is an EPUBCheck error."""
+    if image.startswith(b"\xff\xd8\xff"):
+        return "cover.jpg"
+    if image.startswith((b"GIF87a", b"GIF89a")):
+        return "cover.gif"
+    return "cover.png"
 
 
 def _characters(documents: tuple[EpubDocument, ...]) -> str:

@@ -18,12 +18,13 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
-from booklet.epub.documents import NAV_FILE, Content, TocEntry
+from booklet.epub.documents import NAV_FILE, Content, PageBreak, TocEntry
 from booklet.errors import BookletError
 from booklet.model import Booklet
 
 XHTML = "application/xhtml+xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NCX_NS = "http://www.daisy.org/z3986/2005/ncx/"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 MEDIA_TYPES = {
     "png": "image/png",
@@ -35,7 +36,10 @@ MEDIA_TYPES = {
 
 
 class _Writer(epub.EpubWriter):  # type: ignore[misc]
-    """ebooklib's writer, plus `xml:lang` on `<package>` (EPUB 3.3 §5.4.1.3; Ace `epub-lang`)."""
+    """ebooklib's writer, plus `xml:lang` on `<package>` (EPUB 3.3 §5.4.1.3; Ace `epub-lang`)
+    and the print pages in the NCX, for readers that take page numbers from there (Adobe's)."""
+
+    page_breaks: tuple[PageBreak, ...] = ()
 
     def _write_opf_file(self, root: etree._Element) -> None:
         root.set(XML_LANG, self.book.language)
@@ -43,6 +47,34 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
         # declaring one again is an EPUBCheck warning.
         del root.attrib["prefix"]
         super()._write_opf_file(root)
+
+    def _get_ncx(self) -> bytes:
+        """ebooklib's NCX with its real depth, and a `pageList` (Z39.86-2005 §8.4.2) with its counts."""
+        ncx = etree.fromstring(super()._get_ncx())
+        points = list(ncx.iter(f"{{{NCX_NS}}}navPoint"))
+        depth = max((len(list(p.iterancestors(f"{{{NCX_NS}}}navPoint"))) + 1 for p in points), default=0)
+        pages = [mark.page for mark in self.page_breaks]
+        counts = {
+            "dtb:depth": depth,
+            "dtb:totalPageCount": len(pages),
+            "dtb:maxPageNumber": max(pages, default=0),
+        }
+        for meta in ncx.iterfind(f"{{{NCX_NS}}}head/{{{NCX_NS}}}meta"):
+            if meta.get("name") in counts:
+                meta.set("content", str(counts[meta.get("name")]))
+        if self.page_breaks:
+            page_list = etree.SubElement(ncx, f"{{{NCX_NS}}}pageList")
+            for mark in self.page_breaks:
+                target = etree.SubElement(page_list, f"{{{NCX_NS}}}pageTarget")
+                target.attrib.update(
+                    {"id": f"page-target-{mark.page}", "type": "normal", "value": str(mark.page)}
+                )
+                label = etree.SubElement(
+                    etree.SubElement(target, f"{{{NCX_NS}}}navLabel"), f"{{{NCX_NS}}}text"
+                )
+                label.text = str(mark.page)
+                etree.SubElement(target, f"{{{NCX_NS}}}content", src=mark.href)
+        return bytes(etree.tostring(ncx, encoding="utf-8", xml_declaration=True))
 
 
 def package_epub(
@@ -88,6 +120,7 @@ def package_epub(
         book,
         {"mtime": built_at, "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False},
     )
+    writer.page_breaks = content.page_breaks
     writer.process()
     writer.write()
     return _repack(raw.getvalue(), built_at, booklet)
