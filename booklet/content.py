@@ -9,8 +9,10 @@ Markdown becomes HTML here and nowhere else.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import markdown
@@ -36,6 +38,7 @@ FENCE = re.compile(r"^(```|~~~)")
 DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
 ATX_TOP_HEADING = re.compile(r"^#(?!#)\s+(.+?)\s*#*\s*$")
 
+_T = TypeVar("_T")
 VOID_ELEMENTS = {"br", "hr", "img", "col", "wbr"}
 
 
@@ -84,17 +87,32 @@ def load_booklet(source: Path, diagnostics: Diagnostics, remote_cache: Path | No
 def _read_folder(
     folder: Path, diagnostics: Diagnostics
 ) -> tuple[Metadata, list[_Draft], dict[str, tuple[str, Path, int]]]:
+    """Read booklet.yml, every chapter and footnotes.md; report the errors of all of them together."""
     config = folder / "booklet.yml"
     if not config.is_file():
         raise BookletError(config, None, "missing booklet.yml: a booklet folder needs one with a `title`")
-    metadata = read_metadata(config)
     files = sorted(p for p in folder.glob("*.md") if p.name != SHARED_FOOTNOTES)
+    errors: list[BookletError] = []
+    metadata = _collecting(errors, read_metadata, config)
     if not files:
-        raise BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter")
-    drafts = [_read_chapter_file(path, diagnostics) for path in files]
+        errors.append(BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter"))
+    drafts = [_collecting(errors, _read_chapter_file, path, diagnostics) for path in files]
     shared_path = folder / SHARED_FOOTNOTES
-    shared = _shared_definitions(shared_path) if shared_path.is_file() else {}
-    return metadata, drafts, shared
+    shared = _collecting(errors, _shared_definitions, shared_path) if shared_path.is_file() else {}
+    if errors or metadata is None or shared is None:
+        raise BookletErrors(errors)
+    return metadata, [draft for draft in drafts if draft is not None], shared
+
+
+def _collecting(errors: list[BookletError], read: Callable[..., _T], *args: Any) -> _T | None:
+    """Call `read`; on bad input, note the error(s) and go on, so that the author sees them all at once."""
+    try:
+        return read(*args)
+    except BookletErrors as found:
+        errors.extend(found.errors)
+    except BookletError as error:
+        errors.append(error)
+    return None
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[YamlMapping, str, int]:

@@ -96,6 +96,22 @@ def test_several_independent_errors_are_all_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_errors_in_several_files_are_reported_together(tmp_path: Path) -> None:
+    source = tmp_path / "three-files"
+    source.mkdir()
+    (source / "booklet.yml").write_text("title: Three\npage_size: A3\n", encoding="utf-8")
+    (source / "01.md").write_text("---\ntags: [a]\n---\n\nText.\n", encoding="utf-8")
+    (source / "02.md").write_bytes(b"---\ntitle: Two\n---\n\nBad \xff byte.\n")
+    (source / "03.md").write_text("---\ntitle: Three\n---\n\nGood.\n", encoding="utf-8")
+    with pytest.raises(BookletError) as caught:
+        load_booklet(source, Diagnostics())
+    assert str(caught.value).splitlines() == [
+        f"{source}/booklet.yml:2: error: unknown page size `A3`: use one of A4, A5, A6, B5, Letter, 6x9",
+        f"{source}/01.md:2: error: missing `title`: add a line `title: …`",
+        f"{source}/02.md:5:5: error: not valid UTF-8 text: save the file as UTF-8",
+    ]
+
+
 # --- generated input: no crash, ever --------------------------------------------------------
 
 MARKDOWN_PIECES = st.sampled_from([
