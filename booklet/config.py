@@ -264,13 +264,16 @@ def _wrong_type(mapping: YamlMapping, key: str, expected: str) -> BookletError:
 
 def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:
     value = mapping.values.get(key)
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         if required:
-            raise BookletError(mapping.path, mapping.line, f"missing `{key}`: add a line `{key}: …`")
+            line = mapping.line_of(key)
+            raise BookletError(mapping.path, line, f"missing `{key}`: add a line `{key}: …`")
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
         raise _wrong_type(mapping, key, "text")
-    return str(value).strip()
+    return str(value)
 
 
 def _string_list(mapping: YamlMapping, key: str) -> tuple[str, ...]:

@@ -88,6 +88,7 @@ def test_a_control_character_is_located(tmp_path: Path) -> None:
         ("title: X\nfootnote_numbering: page\n", "2: error: `footnote_numbering` must be `chapter` or `booklet`, not 'page'"),
         ("title: X\nlanguage: english\n", "2: error: `english` is not a BCP 47 language tag (for example zh-CN, en, ja)"),
         ("title: X\npage_size: a5\n", None),
+        ("language: en\ntitle: '   '\n", "2: error: missing `title`: add a line `title: …`"),
         ("title: X\ncover: missing.png\n", "2: error: image `missing.png` does not exist: check the file name (relative to {dir})"),
         ("title: X\ncover: booklet.yml\n", "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file"),
         ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside the booklet's folder: copy it into {dir}"),
