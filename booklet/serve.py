@@ -29,7 +29,7 @@ from typing import TextIO
 import watchfiles
 
 from booklet import render_html
-from booklet.build import FORMATS, build
+from booklet.build import build
 from booklet.errors import BookletError, Diagnostics
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the author alone
@@ -53,9 +53,10 @@ def serve(source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr)
                 None, None, f"cannot listen on {HOST}:{port}: {reason}: choose another --port"
             ) from None
         server.daemon_threads = True
-        preview.rebuild(FORMATS)
-        watcher = threading.Thread(target=preview.watch, name="booklet-watch", daemon=True)
-        watcher.start()
+        if preview.rebuild_page():
+            preview.rebuild_print()
+        for work in (preview.watch, preview.print_worker):
+            threading.Thread(target=work, name=f"booklet-{work.__name__}", daemon=True).start()
         print(f"booklet: serving http://{HOST}:{server.server_port}/ (Ctrl-C stops)", file=log, flush=True)
         signal.signal(signal.SIGTERM, _interrupt)  # a kill stops as Ctrl-C does: the folder is removed
         try:
@@ -68,43 +69,65 @@ def serve(source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr)
 
 
 class Preview:
-    """The last good outputs, the last error, and a version that changes with each rebuild."""
+    """The last good outputs, the last errors, and a version that changes when the page should reload.
+
+    Two threads build: the watcher rebuilds the web page after each save (a tenth of a
+    second warm), and the print worker then rebuilds the PDF and the EPUB (seconds), so a
+    slow PDF never holds up the page. Saves made while the PDF builds are folded into
+    one more PDF build.
+    """
 
     def __init__(self, source: Path, out: Path, built_at: datetime, log: TextIO) -> None:
         self.source, self.out, self.built_at, self.log = source, out, built_at, log
         self.page_name = f"{source.stem if source.is_file() else source.resolve().name}.html"
-        self.error: str | None = None
+        self.errors: dict[str, str | None] = {"page": None, "print": None}
         self.version = 0
         self.changed = threading.Condition()
         self.stopping = threading.Event()
+        self.print_wanted = threading.Event()
 
-    def rebuild(self, formats: tuple[str, ...]) -> None:
-        """The web page first (the open page reloads at once), then the PDF and the EPUB."""
-        started = time.perf_counter()
-        diagnostics = Diagnostics()
+    @property
+    def error(self) -> str | None:
+        return self.errors["page"] or self.errors["print"]
+
+    def rebuild_page(self) -> bool:
+        """Rebuild the web page; publish the result. True when it built (the print may follow)."""
+        started, diagnostics = time.perf_counter(), Diagnostics()
         try:
-            page = [kind for kind in formats if kind == "html"]
-            if page:
-                self.page_name = build(self.source, self.out, ("html",), self.built_at, diagnostics)[
-                    0
-                ].path.name
-                self._publish(None, f"page rebuilt in {time.perf_counter() - started:.2f}s")
-            rest = tuple(kind for kind in formats if kind != "html")
-            if rest:
-                build(self.source, self.out, rest, self.built_at, diagnostics if not page else Diagnostics())
-                self._publish(None, f"{', '.join(rest)} rebuilt in {time.perf_counter() - started:.2f}s")
+            built = build(self.source, self.out, ("html",), self.built_at, diagnostics)
         except BookletError as error:
-            self._publish(str(error), "rebuild failed; the last good outputs are still served")
-        for warning in diagnostics.warnings:
-            print(warning, file=self.log)
+            self._publish("page", str(error), "rebuild failed; the last good outputs are still served")
+            return False
+        finally:
+            self._print_warnings(diagnostics)
+        self.page_name = built[0].path.name
+        self._publish("page", None, f"page rebuilt in {time.perf_counter() - started:.2f}s")
+        return True
+
+    def rebuild_print(self) -> None:
+        """Rebuild the PDF and the EPUB (their warnings were printed with the page's)."""
+        started = time.perf_counter()
+        try:
+            build(self.source, self.out, ("pdf", "epub"), self.built_at, Diagnostics())
+        except BookletError as error:
+            self._publish("print", str(error), "PDF/EPUB rebuild failed; the last good ones are still served")
+            return
+        self._publish("print", None, f"pdf, epub rebuilt in {time.perf_counter() - started:.2f}s")
 
     def watch(self) -> None:
-        """Rebuild everything after each batch of changes to the content, the templates or the CSS."""
+        """After each batch of changes to the content, the templates or the CSS: page now, print next."""
         folder = self.source if self.source.is_dir() else self.source.parent
         for _changes in watchfiles.watch(
             folder, render_html.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
         ):
-            self.rebuild(FORMATS)
+            if self.rebuild_page():
+                self.print_wanted.set()
+
+    def print_worker(self) -> None:
+        while not self.stopping.is_set():
+            if self.print_wanted.wait(timeout=0.5):
+                self.print_wanted.clear()
+                self.rebuild_print()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -134,12 +157,19 @@ class Preview:
             self.changed.wait_for(lambda: str(self.version) != seen or self.stopping.is_set(), timeout)
             return str(self.version)
 
-    def _publish(self, error: str | None, note: str) -> None:
+    def _publish(self, stage: str, error: str | None, note: str) -> None:
+        """Record a stage's result; the open page reloads when the page changed or an error came or went."""
         with self.changed:
-            self.error = error
-            self.version += 1
-            self.changed.notify_all()
+            shown = self.error
+            self.errors[stage] = error
+            if stage == "page" or self.error != shown:
+                self.version += 1
+                self.changed.notify_all()
         print(f"booklet: {note}" if error is None else f"{error}\nbooklet: {note}", file=self.log, flush=True)
+
+    def _print_warnings(self, diagnostics: Diagnostics) -> None:
+        for warning in diagnostics.warnings:
+            print(warning, file=self.log)
 
 
 def _interrupt(signum: int, frame: object) -> None:
