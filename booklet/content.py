@@ -96,6 +96,10 @@ def _read_folder(
     metadata = _collecting(errors, read_metadata, config)
     if not files:
         errors.append(BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter"))
+    for path in files:
+        if not path.resolve().is_relative_to(folder.resolve()):
+            message = f"`{path.name}` is a link to a file outside the booklet's folder: copy the file in"
+            errors.append(BookletError(path, None, message))
     drafts = [_collecting(errors, _read_chapter_file, path, diagnostics) for path in files]
     shared_path = folder / SHARED_FOOTNOTES
     shared = _collecting(errors, _shared_definitions, shared_path) if shared_path.is_file() else {}

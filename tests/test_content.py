@@ -112,6 +112,19 @@ def test_errors_in_several_files_are_reported_together(tmp_path: Path) -> None:
     ]
 
 
+def test_a_chapter_linked_from_outside_is_an_error(tmp_path: Path) -> None:
+    source = tmp_path / "linked"
+    shutil.copytree(FIXTURES / "utf8-bom", source)
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\ntitle: Secret\n---\n\nNot for the booklet.\n", encoding="utf-8")
+    (source / "02-two.md").symlink_to(outside)
+    with pytest.raises(BookletError) as caught:
+        load_booklet(source, Diagnostics())
+    assert str(caught.value) == (
+        f"{source}/02-two.md: error: `02-two.md` is a link to a file outside the booklet's folder: copy the file in"
+    )
+
+
 # --- generated input: no crash, ever --------------------------------------------------------
 
 MARKDOWN_PIECES = st.sampled_from([

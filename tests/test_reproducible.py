@@ -39,6 +39,8 @@ def build_in(folder: Path, epoch: str | None) -> Path:
         cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stderr
+    # booklet's own warnings only (the post's site-relative link): none from WeasyPrint
+    assert all(re.match(r"^\S+:\d+: warning: ", line) for line in result.stderr.splitlines()), result.stderr
     return folder / "out"
 
 
