@@ -10,7 +10,7 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   block is a whole number of characters wide (print.html.j2), so a full line of Han ends
   flush without help. A line holding Latin words, a URL or a line-start prohibition has
   slack: elastic points take it, so no one space is torn open. An elastic point is
-  `<span class="jx"> </span>`, an ASCII space drawn with zero width, put after each run of
+  `<span class="jx"> </span>`, an ASCII space in a 0.1 pt font, put after each run of
   closing CJK punctuation and where Han meets Latin (clreq §3.8 adjusts punctuation and
   mixed-script spacing first); a space the author typed between Han and Latin becomes
   `<span class="jq"> </span>`, a quarter em (clreq §3.4.2) that stretches the same way.
