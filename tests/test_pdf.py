@@ -245,6 +245,15 @@ def test_no_glyph_overlaps_the_next(printed: Printed) -> None:
     assert overlaps == []
 
 
+def test_adjacent_punctuation_is_half_width(mixed: Printed) -> None:
+    """`。”`, `”，`, `）、`: the first mark loses its blank half (OpenType `halt`, clreq §3.1.6)."""
+    found = glyphs(mixed.path)
+    pairs = [(a, b) for a, b in zip(found, found[1:])
+             if (a.page, a.y) == (b.page, b.y) and a.text in "，。、；：）》」』”’" and b.text in "，。、；：）》」』”’"]
+    assert len(pairs) >= 3
+    assert [round((b.x - a.x) / a.size, 2) for a, b in pairs] == [0.5] * len(pairs)
+
+
 def _notes_and_calls(printed: Printed) -> tuple[dict[int, list[tuple[str, float]]], dict[int, list[str]]]:
     """Per page: the note numbers set at the foot (with their height) and the call numbers in the text."""
     size = GEOMETRY[printed.booklet.metadata.page_size][1]
