@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import shutil
 import signal
 import socket
@@ -38,7 +39,8 @@ class Server:
             return error.code, error.headers["Content-Type"], error.read()
 
     def page(self) -> str:
-        return self.get("/booklet.html")[2].decode("utf-8")
+        """The served page's text, character references resolved (as a reader sees the message)."""
+        return html.unescape(self.get("/booklet.html")[2].decode("utf-8"))
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8")
