@@ -6,7 +6,7 @@ import io
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -17,7 +17,7 @@ from booklet.errors import Diagnostics
 from booklet.impose import impose_booklet, saddle_stitch_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validators import pdftotext  # noqa: E402
+from validators import pdftotext
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -50,8 +50,19 @@ def test_folded_stack_reads_in_order(count: int) -> None:
 def kamailio_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`booklet build --impose` (the CLI flag) on the Kamailio booklet."""
     out = tmp_path_factory.mktemp("impose")
-    command = [sys.executable, "-m", "booklet", "build", str(KAMAILIO), "--out", str(out), "--format", "pdf", "--impose"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    command = [
+        sys.executable,
+        "-m",
+        "booklet",
+        "build",
+        str(KAMAILIO),
+        "--out",
+        str(out),
+        "--format",
+        "pdf",
+        "--impose",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert "kamailio-in-action-print.pdf" in result.stdout
     return out
@@ -63,7 +74,10 @@ def _half_text(path: Path, sheet: int, half: int, width: float, height: float) -
 
 
 def test_imposed_sheets_hold_the_right_pages(kamailio_print: Path) -> None:
-    source, imposed = kamailio_print / "kamailio-in-action.pdf", kamailio_print / "kamailio-in-action-print.pdf"
+    source, imposed = (
+        kamailio_print / "kamailio-in-action.pdf",
+        kamailio_print / "kamailio-in-action-print.pdf",
+    )
     with pikepdf.open(source) as pdf:
         count = len(pdf.pages)
     with pikepdf.open(imposed) as pdf:
@@ -75,13 +89,15 @@ def test_imposed_sheets_hold_the_right_pages(kamailio_print: Path) -> None:
     for sheet, sides in enumerate(saddle_stitch_order(count), start=1):
         for half, page in enumerate(sides):
             text = _half_text(imposed, sheet, half, *A4_LANDSCAPE)
-            assert text == ("" if page is None else pages[page - 1]), f"sheet side {sheet}, half {half}: page {page}"
+            assert text == ("" if page is None else pages[page - 1]), (
+                f"sheet side {sheet}, half {half}: page {page}"
+            )
     assert any(pages), "the source pages have text to compare"
 
 
 def test_impose_in_booklet_yml_writes_the_print_copy(tmp_path: Path) -> None:
     """`impose: true` in booklet.yml (the mixed booklet) without the flag."""
-    built = build(MIXED, tmp_path, ("pdf",), datetime(2024, 5, 1, tzinfo=timezone.utc), Diagnostics())
+    built = build(MIXED, tmp_path, ("pdf",), datetime(2024, 5, 1, tzinfo=UTC), Diagnostics())
     assert [output.path.name for output in built] == ["mixed.pdf", "mixed-print.pdf"]
 
 

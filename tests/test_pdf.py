@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
@@ -29,20 +30,30 @@ from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
 from booklet.pdf import write_pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validators import pdffonts, pdftotext  # noqa: E402
+from validators import pdffonts, pdftotext
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 MIXED = ROOT / "tests" / "fixtures" / "mixed"
-BUILT_AT = datetime(2024, 5, 1, tzinfo=timezone.utc)
+BUILT_AT = datetime(2024, 5, 1, tzinfo=UTC)
 
 # The page geometry print.html.j2 must produce, computed here independently:
 # [page width pt, body font size pt]; the measure is ⌊0.75 × width / size⌋ characters.
-GEOMETRY = {"A4": (595.2756, 11.0), "A5": (419.5276, 10.5), "A6": (297.6378, 9.0),
-            "B5": (498.8976, 10.5), "Letter": (612.0, 11.0), "6x9": (432.0, 10.5)}
+GEOMETRY = {
+    "A4": (595.2756, 11.0),
+    "A5": (419.5276, 10.5),
+    "A6": (297.6378, 9.0),
+    "B5": (498.8976, 10.5),
+    "Letter": (612.0, 11.0),
+    "6x9": (432.0, 10.5),
+}
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-WIDE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]|.[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]")
-HALF_WIDTH = "，。、；：）》」』”’“‘（《「『"  # set half-width (halt) before another mark: drawn over its blank half
+WIDE = re.compile(
+    "[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]|.[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]"
+)
+HALF_WIDTH = (
+    "，。、；：）》」』”’“‘（《「『"  # set half-width (halt) before another mark: drawn over its blank half
+)
 NO_LINE_START = set("，。、；：？！）》」』”’")
 NO_LINE_END = set("（《「『“‘")
 
@@ -117,8 +128,15 @@ def bbox_lines(path: Path) -> list[Line]:
             pieces.append(Line(number, *box, text))
         for piece in sorted(pieces, key=lambda p: (round(p.y1, 1), p.x0)):
             last = lines[-1] if lines else None
-            if last and last.page == number and abs(last.y1 - piece.y1) < 0.2 and abs(last.y0 - piece.y0) < 0.2:
-                lines[-1] = Line(number, last.x0, max(last.x1, piece.x1), last.y0, last.y1, f"{last.text} {piece.text}")
+            if (
+                last
+                and last.page == number
+                and abs(last.y1 - piece.y1) < 0.2
+                and abs(last.y0 - piece.y0) < 0.2
+            ):
+                lines[-1] = Line(
+                    number, last.x0, max(last.x1, piece.x1), last.y0, last.y1, f"{last.text} {piece.text}"
+                )
             else:
                 lines.append(piece)
     return lines
@@ -149,9 +167,18 @@ def glyphs(path: Path) -> list[Glyph]:
             scale = 0.75  # WeasyPrint draws in CSS px under a 0.75 matrix
             size = float(span.get("trm").split()[0]) * scale
             for g in span.iter("g"):
-                found.append(Glyph(number, span.get("font"), size, float(g.get("x")) * scale,
-                                   float(g.get("y")) * scale, g.get("unicode") or "", float(g.get("adv")) * size,
-                                   int(g.get("glyph", -1))))
+                found.append(
+                    Glyph(
+                        number,
+                        span.get("font"),
+                        size,
+                        float(g.get("x")) * scale,
+                        float(g.get("y")) * scale,
+                        g.get("unicode") or "",
+                        float(g.get("adv")) * size,
+                        int(g.get("glyph", -1)),
+                    )
+                )
     return found
 
 
@@ -188,7 +215,11 @@ def test_no_glyph_is_missing(printed: Printed) -> None:
 
 
 def test_no_han_character_is_slanted(printed: Printed) -> None:
-    slanted = [g for g in glyphs(printed.path) if HAN.match(g.text) and re.search("italic|oblique", g.font, re.I)]
+    slanted = [
+        g
+        for g in glyphs(printed.path)
+        if HAN.match(g.text) and re.search("italic|oblique", g.font, re.IGNORECASE)
+    ]
     assert slanted == []
 
 
@@ -202,10 +233,12 @@ def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:
     size = GEOMETRY[printed.booklet.metadata.page_size][1]
     lines = [line for line in bbox_lines(printed.path) if line.page > 1]
     checked, ragged = 0, []
-    for line, after in zip(lines, lines[1:]):
+    for line, after in pairwise(lines):
         left, right = text_block(printed.booklet, line.page)
         step = after.y0 - line.y0
-        same_paragraph = after.page == line.page and abs(after.x0 - left) < 0.6 and abs(step - 1.75 * size) < 0.3
+        same_paragraph = (
+            after.page == line.page and abs(after.x0 - left) < 0.6 and abs(step - 1.75 * size) < 0.3
+        )
         one_word = " " not in line.text and not HAN.search(line.text)  # a URL cut anywhere cannot stretch
         if same_paragraph and line.x0 < left + 2 * size + 0.6 and not one_word:
             checked += 1
@@ -238,18 +271,28 @@ def test_nothing_leaves_the_text_block(printed: Printed) -> None:
 def test_no_glyph_overlaps_the_next(printed: Printed) -> None:
     """Elastic points and half-width punctuation never pull two characters over each other."""
     found = glyphs(printed.path)
-    overlaps = [f"page {a.page}: {a.text}{b.text} overlap by {a.x + a.advance - b.x:.2f} pt"
-                for a, b in zip(found, found[1:])
-                if (a.page, a.y) == (b.page, b.y) and a.x < b.x and a.x + a.advance > b.x + 0.15  # kerning moves Latin by hundredths
-                and WIDE.match(a.text + b.text) and not (a.text in HALF_WIDTH and b.text in HALF_WIDTH + "“‘（《「『")]
+    overlaps = [
+        f"page {a.page}: {a.text}{b.text} overlap by {a.x + a.advance - b.x:.2f} pt"
+        for a, b in pairwise(found)
+        if (a.page, a.y) == (b.page, b.y)
+        and a.x < b.x
+        and a.x + a.advance > b.x + 0.15  # kerning moves Latin by hundredths
+        and WIDE.match(a.text + b.text)
+        and not (a.text in HALF_WIDTH and b.text in HALF_WIDTH + "“‘（《「『")
+    ]
     assert overlaps == []
 
 
 def test_adjacent_punctuation_is_half_width(mixed: Printed) -> None:
     """`。”`, `”，`, `）、`: the first mark loses its blank half (OpenType `halt`, clreq §3.1.6)."""
     found = glyphs(mixed.path)
-    pairs = [(a, b) for a, b in zip(found, found[1:])
-             if (a.page, a.y) == (b.page, b.y) and a.text in "，。、；：）》」』”’" and b.text in "，。、；：）》」』”’"]
+    pairs = [
+        (a, b)
+        for a, b in pairwise(found)
+        if (a.page, a.y) == (b.page, b.y)
+        and a.text in "，。、；：）》」』”’"
+        and b.text in "，。、；：）》」』”’"
+    ]
     assert len(pairs) >= 3
     assert [round((b.x - a.x) / a.size, 2) for a, b in pairs] == [0.5] * len(pairs)
 
@@ -262,7 +305,11 @@ def _notes_and_calls(printed: Printed) -> tuple[dict[int, list[tuple[str, float]
     previous: Glyph | None = None
     run, run_x = "", 0.0
     for g in glyphs(printed.path) + [Glyph(0, "", 0, 0, 0, "", 0, 1)]:
-        if previous and (g.page, g.size, g.y) == (previous.page, previous.size, previous.y) and g.text.isdigit():
+        if (
+            previous
+            and (g.page, g.size, g.y) == (previous.page, previous.size, previous.y)
+            and g.text.isdigit()
+        ):
             run += g.text
         else:
             if previous and run and abs(previous.size - 0.7 * size) < 0.05:
@@ -320,7 +367,10 @@ def test_long_and_multi_paragraph_notes_are_whole(mixed: Printed) -> None:
 def _contents_entries(printed: Printed) -> list[tuple[str, int]]:
     toc_page = next(i for i in range(2, 8) if "目录" in pdftotext(printed.path, "-f", str(i), "-l", str(i)))
     text = pdftotext(printed.path, "-layout", "-f", str(toc_page), "-l", str(toc_page))
-    return [(m[1].strip(), int(m[2])) for m in re.finditer(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", text, re.M)]
+    return [
+        (m[1].strip(), int(m[2]))
+        for m in re.finditer(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", text, re.MULTILINE)
+    ]
 
 
 def test_contents_page_numbers_are_the_real_pages(printed: Printed) -> None:
@@ -350,7 +400,9 @@ def _outline(path: Path) -> list[tuple[int, str, int]]:
 
 
 def test_outline_matches_the_headings(printed: Printed) -> None:
-    expected = [(h.level, h.text, printed.result.pages[h.id]) for c in printed.booklet.chapters for h in c.headings]
+    expected = [
+        (h.level, h.text, printed.result.pages[h.id]) for c in printed.booklet.chapters for h in c.headings
+    ]
     assert _outline(printed.path) == expected
 
 
@@ -358,7 +410,11 @@ def test_contents_links_go_to_the_chapters(printed: Printed) -> None:
     with pikepdf.open(printed.path) as pdf:
         pages = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
         named = pikepdf.NameTree(pdf.Root.Names.Dests)
-        toc = next(i for i in range(len(pdf.pages)) if "目录" in pdftotext(printed.path, "-f", str(i + 1), "-l", str(i + 1)))
+        toc = next(
+            i
+            for i in range(len(pdf.pages))
+            if "目录" in pdftotext(printed.path, "-f", str(i + 1), "-l", str(i + 1))
+        )
         targets = set()
         for annotation in pdf.pages[toc].get("/Annots", []):
             destination = annotation.get("/Dest")
@@ -409,7 +465,9 @@ def test_running_heads_and_page_numbers(printed: Printed) -> None:
         if page in opening:
             assert head == [], f"page {page} opens a chapter but has a running head"
             continue
-        assert [line.text.replace(" ", "") for line in head] == [(current if page % 2 else meta.title).replace(" ", "")]
+        assert [line.text.replace(" ", "") for line in head] == [
+            (current if page % 2 else meta.title).replace(" ", "")
+        ]
         heads += 1
     multi_page_chapters = len(opening) < printed.page_count - first_chapter
     assert heads > 0 or not multi_page_chapters
@@ -428,17 +486,23 @@ def test_pagination_tells_where_each_block_lands(printed: Printed) -> None:
         for block_id in ids:
             start = re.search(rf'id="{block_id}"[^>]*>([^<]{{4,}})', chapter.html)
             if start and HAN.search(start[1][:6]):
-                page_text = re.sub(r"\s+", "", pdftotext(printed.path, "-f", str(pages[block_id]), "-l", str(pages[block_id])))
+                page_text = re.sub(
+                    r"\s+",
+                    "",
+                    pdftotext(printed.path, "-f", str(pages[block_id]), "-l", str(pages[block_id])),
+                )
                 assert re.sub(r"\s+", "", start[1])[:4] in page_text, block_id
 
 
 def test_every_page_size_keeps_a_whole_number_of_characters(tmp_path: Path) -> None:
     """For each page size: the page is that size and full lines of Han end flush."""
     text = "鉴于本书的章节安排，本书适合顺序阅读。当然，所谓顺序阅读也不需要逐字逐句阅读。" * 12
-    for name, css in PAGE_SIZES.items():
+    for name in PAGE_SIZES:
         folder = tmp_path / name
         folder.mkdir()
-        (folder / "booklet.yml").write_text(yaml.safe_dump({"title": "版心", "page_size": name}, allow_unicode=True), encoding="utf-8")
+        (folder / "booklet.yml").write_text(
+            yaml.safe_dump({"title": "版心", "page_size": name}, allow_unicode=True), encoding="utf-8"
+        )
         (folder / "01.md").write_text(f"---\ntitle: 第一章\n---\n\n{text}\n", encoding="utf-8")
         printed = lay_out(folder, folder)
         assert printed.result.warnings == ()
@@ -446,8 +510,14 @@ def test_every_page_size_keeps_a_whole_number_of_characters(tmp_path: Path) -> N
             width = float(pdf.pages[2].mediabox[2])
         assert abs(width - GEOMETRY[name][0]) < 0.1, name
         page = printed.result.pages["ch01"]
-        lines = [line for line in bbox_lines(printed.path) if line.page == page and HAN.match(line.text[:1] or " ")]
+        lines = [
+            line for line in bbox_lines(printed.path) if line.page == page and HAN.match(line.text[:1] or " ")
+        ]
         left, right = text_block(printed.booklet, page)
-        body = [line for line in lines if abs(line.x0 - left) < 0.6 and line.y1 - line.y0 < 1.8 * GEOMETRY[name][1]]
+        body = [
+            line
+            for line in lines
+            if abs(line.x0 - left) < 0.6 and line.y1 - line.y0 < 1.8 * GEOMETRY[name][1]
+        ]
         assert len(body) >= 3, name
         assert all(abs(line.x1 - right) <= 0.5 for line in body[:-1]), (name, [right - l.x1 for l in body])

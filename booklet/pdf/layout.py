@@ -23,7 +23,7 @@ from booklet.pdf_fonts import compact_cid_fonts
 BASE_URL = "https://booklet.invalid/"
 
 
-class _ResourceFetcher(URLFetcher):
+class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped (pyproject)
     """Serves the booklet's own files and refuses everything else (no network)."""
 
     def __init__(self, resources: Mapping[str, bytes]) -> None:

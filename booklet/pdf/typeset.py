@@ -29,13 +29,33 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 CJK_LANGUAGES = ("zh", "ja", "ko")
 # Where the text is left alone: code keeps its spaces, math and scripts are not text.
 UNTOUCHED = {"pre", "code", "kbd", "samp", "script", "style", "math", "svg"}
-BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "figcaption", "caption", "h1", "h2",
-          "h3", "h4", "h5", "h6", "div", "section", "nav", "body"}
+BLOCKS = {
+    "p",
+    "li",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "blockquote",
+    "figcaption",
+    "caption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "div",
+    "section",
+    "nav",
+    "body",
+}
 
 # Wide characters: Han, CJK symbols and punctuation, kana, Hangul, full-width forms, and the
 # quotation marks, dashes and ellipsis that Chinese sets full-width.
@@ -65,7 +85,7 @@ _ELASTIC = re.compile(
     f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
 )
 # A URL in the text: cut anywhere (CSS `word-break: break-all`), not only after its slashes.
-_URL = re.compile(f"https?://[^\\s{WIDE}<>\"]+")
+_URL = re.compile(f'https?://[^\\s{WIDE}<>"]+')
 # Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
 # any other mark, an opening mark after another opening mark.
 _HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{HALF_OPENING}]")
@@ -88,7 +108,7 @@ def typeset_print_html(html: str, language: str) -> str:
 
 
 def _serialize(root: lxml_html.HtmlElement) -> str:
-    return "<!DOCTYPE html>\n" + etree.tostring(root, encoding="unicode", method="html")
+    return "<!DOCTYPE html>\n" + str(etree.tostring(root, encoding="unicode", method="html"))
 
 
 def _tidy_notes(body: lxml_html.HtmlElement) -> None:
@@ -133,10 +153,17 @@ def _text_slots(block: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlEl
     yield from _slots_in(block, block)
 
 
-def _slots_in(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlElement, str, bool, bool]]:
+def _slots_in(
+    element: lxml_html.HtmlElement, block: lxml_html.HtmlElement
+) -> Iterator[tuple[lxml_html.HtmlElement, str, bool, bool]]:
     children = [child for child in element if isinstance(child.tag, str)]
     if element.text and not _is_skipped(element, block):
-        yield element, "text", not _is_edge(element, block), bool(children) and not _is_edge(children[0], block)
+        yield (
+            element,
+            "text",
+            not _is_edge(element, block),
+            bool(children) and not _is_edge(children[0], block),
+        )
     if _is_skipped(element, block):
         children = []
     for index, child in enumerate(children):
@@ -173,7 +200,9 @@ def _pieces(text: str, inline_before: bool, inline_after: bool) -> list[str | lx
     if inline_before and text[:1] and re.match(f"[{HAN}{OPENING}]", text[0]):
         points.add(0)
     marks = {m.start(): ("halt", m.end()) for m in _HALT.finditer(text)}
-    marks.update({m.start(): ("jq", m.end()) for m in _MIXED_SPACE.finditer(text) if m.start() not in inside_url})
+    marks.update(
+        {m.start(): ("jq", m.end()) for m in _MIXED_SPACE.finditer(text) if m.start() not in inside_url}
+    )
     marks.update({begin: ("url", end) for begin, end in urls})
     pieces: list[str | lxml_html.HtmlElement] = []
     start = 0
@@ -205,7 +234,9 @@ def _splice(owner: lxml_html.HtmlElement, attribute: str, pieces: list[str | lxm
     first = pieces[0] if pieces and isinstance(pieces[0], str) else ""
     setattr(owner, attribute, first)
     rest = pieces[1:] if first else pieces
-    parent, index = (owner, 0) if attribute == "text" else (owner.getparent(), owner.getparent().index(owner) + 1)
+    parent, index = (
+        (owner, 0) if attribute == "text" else (owner.getparent(), owner.getparent().index(owner) + 1)
+    )
     previous: lxml_html.HtmlElement | None = None
     for piece in rest:
         if isinstance(piece, str):
