@@ -521,3 +521,14 @@ def test_every_page_size_keeps_a_whole_number_of_characters(tmp_path: Path) -> N
         ]
         assert len(body) >= 3, name
         assert all(abs(line.x1 - right) <= 0.5 for line in body[:-1]), (name, [right - l.x1 for l in body])
+
+
+def test_a_note_longer_than_a_page_is_printed_in_the_text(tmp_path: Path) -> None:
+    """Regression: WeasyPrint 70 asserted (exit 70) on a note that no page can hold."""
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-note-longer-than-a-page", tmp_path)
+    source = ROOT / "tests" / "fixtures" / "pdf-note-longer-than-a-page" / "01.md"
+    assert printed.result.warnings == (
+        f"{source}:9: warning: note [^huge] is longer than a page: the PDF prints it after its paragraph",
+    )
+    text = re.sub(r"\s+", "", pdftotext(printed.path))
+    assert text.count("比一页还长") == 60 and "脚注到此结束。" in text

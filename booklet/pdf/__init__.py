@@ -22,15 +22,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from booklet.model import Booklet, PrintedPdf
-from booklet.pdf.layout import lay_out
-from booklet.pdf.typeset import typeset_print_html
+from booklet import errors
+from booklet.errors import BookletError
+from booklet.model import Booklet, Footnote, PrintedPdf
+from booklet.pdf.layout import PageOverflow, lay_out
+from booklet.pdf.typeset import typeset_print_html, unfloat_note
 
 __all__ = ["PrintedPdf", "write_pdf"]
 
 
 def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> PrintedPdf:
-    """Typeset and lay out `html` into a tagged PDF; a glyph missing from every font is an error."""
+    """Typeset and lay out `html` into a tagged PDF; a glyph missing from every font is an error.
+
+    A note longer than a page cannot float to the page foot (WeasyPrint 70 cannot split a
+    note): the longest note is then set in the text after its paragraph instead, and so on
+    until the booklet lays out; each such note adds a located warning to `warnings`.
+    """
     typeset = typeset_print_html(html, booklet.metadata.language)
-    data, pages, warnings = lay_out(typeset, booklet, resources)
-    return PrintedPdf(data, pages, warnings)
+    notes = sorted(_notes(booklet), key=lambda note: len(note.html), reverse=True)
+    moved: list[str] = []
+    while True:
+        try:
+            data, pages, warnings = lay_out(typeset, booklet, resources)
+        except PageOverflow:
+            if not notes:
+                raise BookletError(
+                    booklet.source, None, "WeasyPrint could not fit something on an empty page"
+                ) from None
+            note = notes.pop(0)
+            typeset = unfloat_note(typeset, note.id)
+            message = f"note [^{note.label}] is longer than a page: the PDF prints it after its paragraph"
+            moved.append(str(errors.Warning(errors.Location(note.source, note.line), message)))
+            continue
+        return PrintedPdf(data, pages, (*moved, *warnings))
+
+
+def _notes(booklet: Booklet) -> list[Footnote]:
+    """Each floated note once (a shared note is floated in each chapter, under its own id)."""
+    return list({note.id: note for chapter in booklet.chapters for note in chapter.footnotes}.values())

@@ -23,6 +23,10 @@ from booklet.pdf_fonts import compact_cid_fonts
 BASE_URL = "https://booklet.invalid/"
 
 
+class PageOverflow(Exception):
+    """WeasyPrint could not fit something on an empty page (a note longer than a page)."""
+
+
 class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped (pyproject)
     """Serves the booklet's own files and refuses everything else (no network)."""
 
@@ -44,12 +48,16 @@ def lay_out(
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
     Returns the PDF, {element id: page number (1-based)} and every warning WeasyPrint
-    logged. A glyph missing from every font (tofu) is an error.
+    logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
+    WeasyPrint 70 cannot place a floated note even on an empty page (it asserts).
     """
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(resources))
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     with _weasyprint_warnings() as warnings:
-        rendered = document.render(**options)
+        try:
+            rendered = document.render(**options)
+        except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
+            raise PageOverflow from error
         pdf = rendered.write_pdf(finisher=compact_cid_fonts, **options)
     missing = [message for message in warnings if ".notdef" in message]
     if missing:

@@ -107,6 +107,32 @@ def typeset_print_html(html: str, language: str) -> str:
     return _serialize(root)
 
 
+def unfloat_note(html: str, note_id: str) -> str:
+    """Set a floated note in the text, after the top-level block that calls it.
+
+    Its call becomes a plain numbered call (like a note's second call); the note a
+    `<div class="footnote-flow">` that flows across pages like any block.
+    """
+    root = lxml_html.document_fromstring(html)
+    found = root.xpath("//span[@id=$id][contains(concat(' ', @class, ' '), ' footnote ')]", id=note_id)
+    if not found:
+        return html
+    note = found[0]
+    number = note.get("data-number", "")
+    call = lxml_html.fragment_fromstring(f'<sup><a class="noteref" href="#{note_id}">{number}</a></sup>')
+    call.tail = note.tail
+    block = note
+    while (
+        block.getparent() is not None and "chapter" not in str(block.getparent().get("class") or "").split()
+    ):
+        block = block.getparent()
+    note.getparent().replace(note, call)
+    note.tag, note.tail = "div", None
+    note.set("class", "footnote-flow")
+    block.addnext(note)
+    return _serialize(root)
+
+
 def _serialize(root: lxml_html.HtmlElement) -> str:
     return "<!DOCTYPE html>\n" + str(etree.tostring(root, encoding="unicode", method="html"))
 
