@@ -279,7 +279,7 @@ def test_print_hides_the_navigation(browser: Browser, page_file: Path) -> None:
         ".map(s => getComputedStyle(document.querySelector(s)).display)"
     )
     assert hidden == ["none", "none", "none"]
-    assert page.evaluate("getComputedStyle(document.querySelector('.chapter')).breakBefore") == "page"
+    assert page.evaluate("getComputedStyle(document.querySelector('.title-page')).breakAfter") == "page"
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     opened.page.context.close()
