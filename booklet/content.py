@@ -495,7 +495,9 @@ def _number_headings(draft: _Draft, chapter_id: str) -> tuple[Heading, ...]:
         level = min(int(element.tag[1]) + shift, 6)
         element.tag = f"h{level}"
         element.set("id", f"{chapter_id}-s{number:02d}")
-        headings.append(Heading(level, element.text_content().strip(), element.get("id")))
+        text = element.text_content().strip()
+        if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
+            headings.append(Heading(level, text, element.get("id")))
     return tuple(headings)
 
 

@@ -149,3 +149,20 @@ def test_a_post_with_top_level_headings_makes_one_chapter_each(tmp_path: Path) -
     titles = [a.text_content() for a in page.xpath("//nav//a[starts-with(@href, '#ch')]")]
     assert titles == ["One", "Two"]
     assert "Before the first heading." in page.get_element_by_id("ch01").text_content()
+
+
+def test_a_heading_without_text_stays_out_of_the_contents(tmp_path: Path, epub_reports) -> None:  # type: ignore[no-untyped-def]
+    """Regression (found by the property test): `## <script>…</script>` left an empty nav link."""
+    folder = tmp_path / "empty-heading"
+    folder.mkdir()
+    (folder / "booklet.yml").write_text("title: Headings\nlanguage: en\n", encoding="utf-8")
+    (folder / "01.md").write_text("---\ntitle: One\n---\n\n## <script>x()</script>\n\nText.\n\n## Real\n\nMore.\n", encoding="utf-8")
+    result = run_booklet("build", str(folder), "--out", str(tmp_path / "out"), "--format", "epub,html")
+    assert result.returncode == 0, result.stderr
+    epub = tmp_path / "out" / "empty-heading.epub"
+    epub_reports.register(epub)
+    with zipfile.ZipFile(epub) as book:
+        nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
+    links = [a.xpath("string()").strip() for a in nav.iter("{http://www.w3.org/1999/xhtml}a")]
+    assert "" not in links and "Real" in links
+    assert [m for m in epub_reports.epubcheck(epub) if m["severity"] != "USAGE"] == []
