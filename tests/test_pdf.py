@@ -532,3 +532,27 @@ def test_a_note_longer_than_a_page_is_printed_in_the_text(tmp_path: Path) -> Non
     )
     text = re.sub(r"\s+", "", pdftotext(printed.path))
     assert text.count("比一页还长") == 60 and "脚注到此结束。" in text
+
+
+def test_cover_title_page_and_colophon(mixed: Printed) -> None:
+    meta = mixed.booklet.metadata
+    images = subprocess.run(
+        ["pdfimages", "-list", "-f", "1", "-l", "1", str(mixed.path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert len(images) == 1 and pdftotext(mixed.path, "-f", "1", "-l", "1").strip() == ""
+    title_page = pdftotext(mixed.path, "-f", "3", "-l", "3")  # chapter_start: right: page 3
+    for value in (meta.title, meta.subtitle, *meta.authors, meta.publisher, meta.date):
+        assert value and value.replace(" ", "") in title_page.replace(" ", "").replace("\n", ""), value
+    colophon = pdftotext(mixed.path, "-f", str(mixed.page_count), "-l", str(mixed.page_count))
+    for value in (meta.license, meta.identifier, BUILT_AT.strftime("%Y-%m-%d"), "built with booklet"):
+        assert value and value in colophon, value
+
+
+def test_no_heading_is_left_alone_at_a_page_foot(printed: Printed) -> None:
+    """The block after each section heading starts on the heading's page (break-after: avoid)."""
+    pages = printed.result.pages
+    for chapter in printed.booklet.chapters:
+        ids = re.findall(r'\bid="(ch\d\d-[bs]\d+)"', chapter.html)
+        for heading, following in pairwise(ids):
+            if "-s" in heading:
+                assert pages[heading] == pages[following], heading
