@@ -171,6 +171,21 @@ def test_every_document_is_kindle_safe(built: dict[str, Path]) -> None:
             assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", i) for i in root.xpath("//@id")), name
 
 
+def test_stylesheet_is_one_kindle_converters_accept(built: dict[str, Path]) -> None:
+    """One stylesheet; no @supports or @import (KindleGen and calibre drop them); Han never slanted."""
+    with zipfile.ZipFile(epub_of(built, "kamailio-in-action")) as archive:
+        sheets = [n for n in archive.namelist() if n.endswith(".css")]
+        css = archive.read("EPUB/style.css").decode()
+    assert sheets == ["EPUB/style.css"]
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    assert not re.search(r"@(supports|import)\b", css)
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
+    slanted = [sel.strip() for sel, body in rules if re.search(r"font-style:\s*(italic|oblique)", body)]
+    assert all(":lang(" in selector for selector in slanted), slanted  # only Latin text in italics
+    assert any(re.search(r"(^|,)\s*em\s*(,|$)", sel) and "font-style: normal" in body for sel, body in rules)
+    assert re.search(r"\bp \{[^}]*text-indent: 2em", css) and "text-align: justify" in css
+
+
 def test_cover_page_and_navigation(built: dict[str, Path]) -> None:
     docs = documents(epub_of(built, "kamailio-in-action"))
     image = docs["cover.xhtml"].find(".//x:img", NS)
