@@ -105,3 +105,5 @@ class PrintedPdf:
     data: bytes
     pages: dict[str, int]  # element id ("ch01", "ch01-s01", "ch01-b003", "fn-x") → 1-based page
     warnings: tuple[str, ...] = ()  # what WeasyPrint warned about while laying out
+    # Notes longer than a page, set in the text after their paragraph instead of at the foot.
+    moved_notes: tuple[Footnote, ...] = ()

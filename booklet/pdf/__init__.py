@@ -7,6 +7,7 @@ the document refers to (cover, images); returns a `model.PrintedPdf`:
     printed.data      # the PDF's bytes: tagged, built as PDF/UA-1, with /Lang and an outline
     printed.pages     # {element id: page number}: where each id landed, 1-based
     printed.warnings  # what WeasyPrint warned about (the tests require none)
+    printed.moved_notes  # notes longer than a page, set in the text instead (build warns)
 
 `pages` is the print edition's pagination, for the EPUB's page list: every chapter
 (`ch01`), heading (`ch01-s01`), top-level block (`ch01-b003`) and note (`fn-x`) maps to
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from booklet import errors
 from booklet.errors import BookletError
 from booklet.model import Booklet, Footnote, PrintedPdf
 from booklet.pdf.layout import PageOverflow, lay_out
@@ -36,11 +36,11 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
 
     A note longer than a page cannot float to the page foot (WeasyPrint 70 cannot split a
     note): the longest note is then set in the text after its paragraph instead, and so on
-    until the booklet lays out; each such note adds a located warning to `warnings`.
+    until the booklet lays out; such notes are listed in `moved_notes` (build warns).
     """
     typeset = typeset_print_html(html, booklet.metadata.language)
     notes = sorted(_notes(booklet), key=lambda note: len(note.html), reverse=True)
-    moved: list[str] = []
+    moved: list[Footnote] = []
     while True:
         try:
             data, pages, warnings = lay_out(typeset, booklet, resources)
@@ -49,12 +49,10 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
                 raise BookletError(
                     booklet.source, None, "WeasyPrint could not fit something on an empty page"
                 ) from None
-            note = notes.pop(0)
-            typeset = unfloat_note(typeset, note.id)
-            message = f"note [^{note.label}] is longer than a page: the PDF prints it after its paragraph"
-            moved.append(str(errors.Warning(errors.Location(note.source, note.line), message)))
+            moved.append(notes.pop(0))
+            typeset = unfloat_note(typeset, moved[-1].id)
             continue
-        return PrintedPdf(data, pages, (*moved, *warnings))
+        return PrintedPdf(data, pages, warnings, tuple(moved))
 
 
 def _notes(booklet: Booklet) -> list[Footnote]:
