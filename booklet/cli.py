@@ -2,7 +2,8 @@
 
 Exit codes, in one place: 0 ok, 1 bad input, 2 usage, 70 internal error (a bug in booklet),
 130 interrupted (Ctrl-C or a kill; earlier outputs are left as they were).
-Only this module reads the environment (`SOURCE_DATE_EPOCH`, `XDG_CACHE_HOME`) and prints.
+Only this module reads `SOURCE_DATE_EPOCH`, asks for the time, and prints (the preview, `serve`,
+prints its own log).
 """
 
 from __future__ import annotations
