@@ -229,16 +229,22 @@ def test_latin_marked_as_english_keeps_a_real_italic(mixed: Printed) -> None:
 
 
 def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:
-    """A line that another line of the same paragraph follows ends at the block's right edge."""
-    size = GEOMETRY[printed.booklet.metadata.page_size][1]
+    """A line that another line of the same paragraph follows ends at the block's right edge.
+
+    Text lines step by 1.75 × the body size; notes by 1.5 × theirs, a size that also divides
+    the measure. A note starts with its number; a note's later paragraph is indented.
+    """
+    width, size = GEOMETRY[printed.booklet.metadata.page_size]
+    measure = int(width * 0.75 / size) * size
+    note_size = measure / round(measure / (0.8 * size))
     lines = [line for line in bbox_lines(printed.path) if line.page > 1]
     checked, ragged = 0, []
     for line, after in pairwise(lines):
         left, right = text_block(printed.booklet, line.page)
         step = after.y0 - line.y0
-        same_paragraph = (
-            after.page == line.page and abs(after.x0 - left) < 0.6 and abs(step - 1.75 * size) < 0.3
-        )
+        text_step = abs(step - 1.75 * size) < 0.3
+        note_step = abs(step - 1.5 * note_size) < 0.3 and not re.match(r"\d+\.", after.text)
+        same_paragraph = after.page == line.page and abs(after.x0 - left) < 0.6 and (text_step or note_step)
         one_word = " " not in line.text and not HAN.search(line.text)  # a URL cut anywhere cannot stretch
         if same_paragraph and line.x0 < left + 2 * size + 0.6 and not one_word:
             checked += 1
