@@ -9,17 +9,18 @@ it wrote. Everything is read and checked before anything is written.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from booklet import epub, fonts, pdf, render_html, web
+from booklet import cover, epub, fonts, render_html, web
 from booklet.content import load_booklet
-from booklet.cover import make_cover
 from booklet.errors import BookletError, Diagnostics
 from booklet.impose import impose_booklet
 from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
@@ -57,7 +58,10 @@ def build(
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)
     printed: dict[str, PrintedPdf] = {}  # the PDF, laid out once: its pagination feeds the EPUB's page list
+    helper = _make_epub_fonts_aside(booklet, resources, built_at) if "epub" in formats else None
     for kind in formats:
+        if kind == "epub" and helper is not None:
+            helper.join()  # its font subsets are in the cache now
         started = time.perf_counter()
         data = _make(kind, booklet, resources, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
@@ -99,6 +103,8 @@ def _make(
 def _print_edition(booklet: Booklet, resources: dict[str, bytes], built_at: datetime, printed: dict[str, PrintedPdf]) -> PrintedPdf:
     """The PDF, laid out once per build: its bytes, and on which page each element id lands."""
     if "pdf" not in printed:
+        from booklet import pdf  # imports WeasyPrint (half a second): a web-page-only build never needs it
+
         html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
         printed["pdf"] = pdf.write_pdf(html, booklet, resources)
     return printed["pdf"]
@@ -119,10 +125,37 @@ def _read(path: Path) -> bytes:
 
 
 def _cover(booklet: Booklet) -> bytes:
-    cover = booklet.metadata.cover
-    if cover is None:
-        return make_cover(booklet.metadata, _font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
-    return _read(cover)
+    """The author's cover, or the generated one: drawn once, then taken from the user's cache."""
+    if booklet.metadata.cover is not None:
+        return _read(booklet.metadata.cover)
+    meta = booklet.metadata
+    faces = (_font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
+    drawn_by = Path(cover.__file__).read_bytes()  # a change to the drawing code draws again
+    key = repr((meta.title, meta.subtitle, meta.authors, meta.publisher, meta.language, *map(_file_key, faces), drawn_by))
+    return _cached("covers", key, ".png", lambda: cover.make_cover(meta, *faces))
+
+
+def _make_epub_fonts_aside(booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> multiprocessing.process.BaseProcess | None:
+    """On a second core, make the EPUB's font subsets while this process lays out the PDF.
+
+    Subsetting a CJK font for new text takes seconds. The child makes the EPUB without its
+    page list (page numbers are digits, which the subsets always hold), which leaves the
+    subsets in the cache; the EPUB made after the PDF finds them there. Its EPUB is dropped.
+    """
+    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2:
+        return None
+    helper = multiprocessing.get_context("fork").Process(target=_make_epub_fonts, args=(booklet, resources, built_at), daemon=True)
+    helper.start()
+    return helper
+
+
+def _make_epub_fonts(booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> None:
+    """The child's work; multiprocessing ends it with `os._exit` (no handler of the parent's runs twice)."""
+    try:
+        documents = render_html.render_epub(booklet, built_at)
+        epub.write_epub(booklet, documents, "", resources, built_at, None, _subset_font)
+    except BaseException:  # noqa: BLE001 - silently: the parent makes the subsets itself and reports any error
+        return
 
 
 def _font_face(pattern: str) -> tuple[Path, int]:
@@ -140,12 +173,23 @@ def _font_face(pattern: str) -> tuple[Path, int]:
 def _subset_font(face: str, characters: str) -> bytes:
     """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
     path, index = _font_face(EPUB_FONTS[face])
+    key = "\0".join((_file_key((path, index)), fonts.SUBSET_VERSION, characters))
+    return _cached("fonts", key, ".otf", lambda: fonts.subset_font(path.read_bytes(), index, characters))
+
+
+def _file_key(face: tuple[Path, int]) -> str:
+    """A font file's identity for a cache key: a font updated by the system makes new entries."""
+    path, index = face
     stat = path.stat()
-    key = "\0".join((str(path), str(index), str(stat.st_size), str(stat.st_mtime_ns), fonts.SUBSET_VERSION, characters))
-    cached = cache_dir() / "fonts" / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
+    return f"{path}|{index}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _cached(kind: str, key: str, suffix: str, make: Callable[[], bytes]) -> bytes:
+    """`make()`'s bytes, kept in the user's cache under a digest of `key`."""
+    cached = cache_dir() / kind / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
     if cached.is_file():
         return cached.read_bytes()
-    data = fonts.subset_font(path.read_bytes(), index, characters)
+    data = make()
     try:  # a cache that cannot be written only costs time
         cached.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(cached, data)
