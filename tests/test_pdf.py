@@ -563,3 +563,26 @@ def test_no_heading_is_left_alone_at_a_page_foot(printed: Printed) -> None:
         for heading, following in pairwise(ids):
             if "-s" in heading:
                 assert pages[heading] == pages[following], heading
+
+
+def test_a_character_without_a_glyph_stops_the_build(tmp_path: Path) -> None:
+    """WeasyPrint's `.notdef glyph rendered` warning is an error naming the chapter file."""
+    fixture = Path("tests") / "fixtures" / "pdf-character-without-glyph"
+    command = [
+        sys.executable,
+        "-m",
+        "booklet",
+        "build",
+        str(fixture),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "pdf",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{fixture / '01.md'}: error: U+E001 has no glyph in any installed font "
+        "(it would print as an empty box): remove it or install a font that has it"
+    )
+    assert not (tmp_path / "pdf-character-without-glyph.pdf").exists()

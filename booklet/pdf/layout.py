@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -61,12 +62,26 @@ def lay_out(
         pdf = rendered.write_pdf(finisher=compact_cid_fonts, **options)
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
-        raise BookletError(booklet.source, None, f"a character has no glyph in any font (tofu): {missing[0]}")
+        raise _tofu(booklet, missing[0])
     pages: dict[str, int] = {}
     for number, page in enumerate(rendered.pages, start=1):
         for anchor in page.anchors:
             pages.setdefault(anchor, number)
     return pdf, pages, tuple(warnings)
+
+
+def _tofu(booklet: Booklet, message: str) -> BookletError:
+    """A located error for WeasyPrint's `.notdef glyph rendered for … (U+E001)` warning."""
+    codes = re.findall(r"U\+([0-9A-Fa-f]{4,6})", message)
+    characters = "".join(chr(int(code, 16)) for code in codes)
+    where = next((c for c in booklet.chapters if any(ch in c.title + c.html for ch in characters)), None)
+    names = ", ".join(f"U+{code.upper()}" for code in codes) or "a character"
+    return BookletError(
+        where.source if where else booklet.source,
+        None,
+        f"{names} has no glyph in any installed font (it would print as an empty box): "
+        "remove it or install a font that has it",
+    )
 
 
 @contextmanager
