@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -141,8 +142,10 @@ def _make_epub_fonts_aside(booklet: Booklet, resources: dict[str, bytes], built_
     Subsetting a CJK font for new text takes seconds. The child makes the EPUB without its
     page list (page numbers are digits, which the subsets always hold), which leaves the
     subsets in the cache; the EPUB made after the PDF finds them there. Its EPUB is dropped.
+    Only a single-threaded process forks (the command line): in the preview's, another
+    thread could hold a lock the child would wait on forever.
     """
-    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2:
+    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return None
     helper = multiprocessing.get_context("fork").Process(target=_make_epub_fonts, args=(booklet, resources, built_at), daemon=True)
     helper.start()
