@@ -586,3 +586,27 @@ def test_a_character_without_a_glyph_stops_the_build(tmp_path: Path) -> None:
         "(it would print as an empty box): remove it or install a font that has it"
     )
     assert not (tmp_path / "pdf-character-without-glyph.pdf").exists()
+
+
+def test_a_wide_table_and_a_tall_image_stay_on_the_page(tmp_path: Path) -> None:
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-wide-table-tall-image", tmp_path)
+    assert printed.result.warnings == ()
+    outside = [g for g in glyphs(printed.path) if g.page > 1 and not _inside(printed, g.page, g.x, g.x)]
+    assert outside == []
+    trace = subprocess.run(
+        ["mutool", "trace", str(printed.path)], capture_output=True, text=True, check=True
+    ).stdout
+    images = 0
+    for page, body in re.findall(r'<page number="(\d+)"(.*?)</page>', trace, re.DOTALL):
+        for transform in re.findall(r'<fill_image [^>]*transform="([^"]+)"', body):
+            width, _, _, height, x, y = map(float, transform.split())
+            if int(page) > 1:
+                images += 1
+                assert _inside(printed, int(page), x, x + width), f"page {page}: image beside the block"
+                assert 0 <= y and y + height <= printed.page_height, f"page {page}: image off the page"
+    assert images == 1
+
+
+def _inside(printed: Printed, page: int, x0: float, x1: float) -> bool:
+    left, right = text_block(printed.booklet, page)
+    return left - 0.5 <= x0 and x1 <= right + 0.5

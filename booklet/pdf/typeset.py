@@ -16,8 +16,9 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   `<span class="jq"> </span>`, a quarter em (clreq §3.4.2) that stretches the same way.
   With an elastic point every few characters, each takes a small share. A URL in the text
   may break after any character (`<span class="url">`), so it leaves little slack;
-- in every language, the white space between a floated note's number and its first
-  paragraph goes, or WeasyPrint would set the number on a line of its own;
+- in every language, a table whose words cannot all fit side by side is marked `tight`
+  (smaller, cells break anywhere), and the white space between a floated note's number
+  and its first paragraph goes, or WeasyPrint would set the number on a line of its own;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
   feature (clreq §3.1.6). `——` and `……` need nothing: Pango's line breaking (UAX #14)
   never splits them, and never starts a line with closing punctuation or ends one with
@@ -98,6 +99,7 @@ def typeset_print_html(html: str, language: str) -> str:
     if body is None:
         return html
     _tidy_notes(body)
+    _mark_tight_tables(body)
     if not language.lower().startswith(CJK_LANGUAGES):
         return _serialize(root)
     for block in _cjk_blocks(body):
@@ -131,6 +133,30 @@ def unfloat_note(html: str, note_id: str) -> str:
     note.set("class", "footnote-flow")
     block.addnext(note)
     return _serialize(root)
+
+
+# Narrowest text block we lay out (A6: 24 characters); em widths of what cannot break.
+NARROWEST_MEASURE = 24
+_UNBREAKABLE = re.compile(r"[^\s\u2e80-\U0003134f]+")
+
+
+def _mark_tight_tables(body: lxml_html.HtmlElement) -> None:
+    """Mark a table whose unbreakable words could not fit side by side (`table.tight`).
+
+    print.css sets it smaller and lets its cells break anywhere, so it fits the text block;
+    other tables keep whole words (a cell broken mid-word is harder to read).
+    """
+    for table in body.iter("table"):
+        widest = max((_min_row_width(row) for row in table.iter("tr")), default=0.0)
+        if widest > NARROWEST_MEASURE:
+            table.set("class", " ".join(filter(None, [table.get("class"), "tight"])))
+
+
+def _min_row_width(row: lxml_html.HtmlElement) -> float:
+    """About how many ems a row needs at least: each cell's longest word (Latin ≈ 0.55 em a letter)."""
+    cells = [cell for cell in row if cell.tag in ("td", "th")]
+    words = [_UNBREAKABLE.findall(cell.text_content() or "") for cell in cells]
+    return sum(max((0.55 * len(w) for w in found), default=1.0) + 1.0 for found in words)
 
 
 def _serialize(root: lxml_html.HtmlElement) -> str:
