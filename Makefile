@@ -59,6 +59,9 @@ booklets: $(OUTPUTS)
 # builds several booklets at once and never one twice. A booklet depends on its own files
 # and folders (a folder's time changes when a file is added, removed or renamed in it), on
 # every module and template, and on the installed dependencies: nothing else.
+# booklet writes each output atomically (a temporary file renamed into place), so a file in
+# dist/ is always a whole one: Make must not delete it when a build is interrupted.
+.PRECIOUS: $(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html
 .SECONDEXPANSION:
 $(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html: $$(shell find content/$$* | sort) $(CODE) $(VENV)/.installed
 	$(PY) -m booklet build content/$* --out $(DIST)
