@@ -257,6 +257,28 @@ def test_an_unreachable_remote_image_is_a_clear_error(
     )
 
 
+def test_a_remote_image_that_never_answers_times_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from booklet import images
+
+    monkeypatch.setattr(images, "REMOTE_TIMEOUT", 0.5)  # 10 s in real use
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/picture.png"
+        source = remote_booklet(tmp_path, url)
+        started = time.monotonic()
+        code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--fetch-remote")
+    assert time.monotonic() - started < 30
+    assert code == 1
+    assert stderr == (
+        f"{source}/01-one.md:5: error: cannot fetch remote image `{url}`: timed out: "
+        "check the address, or save the image beside the chapter\n"
+    )
+
+
 # --- as a real process ----------------------------------------------------------------------
 
 
