@@ -10,17 +10,20 @@ from __future__ import annotations
 import difflib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar, cast
 
 import langcodes
 import yaml
 
-from booklet.errors import BookletError, Diagnostics
+from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.images import locate_image
-from booklet.model import PAGE_SIZES, Metadata
+from booklet.model import PAGE_SIZES, ChapterStart, FootnoteNumbering, Metadata
+
+_T = TypeVar("_T")
 
 # Keys that Jekyll and Hugo posts carry: accepted in front matter, used where they mean something.
 POST_KEYS = frozenset(
@@ -190,12 +193,20 @@ def read_front_matter(mapping: YamlMapping, diagnostics: Diagnostics) -> FrontMa
 
 
 def read_metadata(path: Path) -> Metadata:
-    """Read and check a booklet folder's `booklet.yml`."""
+    """Read and check a booklet folder's `booklet.yml`; every bad key and value is reported at once."""
     mapping = parse_yaml_mapping(read_text(path), path)
-    for key in mapping.values:
-        if key not in BOOKLET_KEYS:
-            raise BookletError(path, mapping.line_of(key), _unknown_key(key, BOOKLET_KEYS))
-    return _metadata_from(mapping, cover_base=path.parent)
+    errors = [
+        BookletError(path, mapping.line_of(key), _unknown_key(key, BOOKLET_KEYS))
+        for key in mapping.values
+        if key not in BOOKLET_KEYS
+    ]
+    try:
+        metadata = _metadata_from(mapping, cover_base=path.parent)
+    except BookletErrors as found:
+        errors.extend(found.errors)
+    if errors:
+        raise BookletErrors(sorted(errors, key=lambda error: error.location.line or 0))
+    return metadata
 
 
 def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metadata:
@@ -217,30 +228,47 @@ def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metada
 
 
 def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
-    title = _string(mapping, "title", required=True)
-    assert title is not None
-    authors = _string_list(mapping, "author")
-    cover = _cover(mapping, cover_base)
-    return Metadata(
+    found: list[BookletError] = []
+
+    def check(read: Callable[[], _T], default: _T) -> _T:
+        """One field: a bad value is noted, and the others are still checked."""
+        try:
+            return read()
+        except BookletError as error:
+            found.append(error)
+            return default
+
+    title = check(lambda: _string(mapping, "title", required=True) or "", "")
+    none: tuple[str, ...] = ()
+    authors = check(lambda: _string_list(mapping, "author"), none)
+    metadata = Metadata(
         title=title,
         source=mapping.path,
-        subtitle=_string(mapping, "subtitle"),
+        subtitle=check(lambda: _string(mapping, "subtitle"), None),
         authors=authors,
-        language=_language(mapping),
-        date=_date(mapping),
-        publisher=_string(mapping, "publisher"),
-        description=_string(mapping, "description"),
-        identifier=_string(mapping, "identifier") or _default_identifier(title, authors),
-        cover=cover,
-        base_url=_string(mapping, "base_url"),
-        page_size=_page_size(mapping),
-        tags=_string_list(mapping, "tags"),
-        license=_string(mapping, "license"),
-        footnote_numbering=_choice(mapping, "footnote_numbering", ("chapter", "booklet")),  # type: ignore[arg-type]
-        chapter_start=_choice(mapping, "chapter_start", ("page", "right")),  # type: ignore[arg-type]
-        embed_fonts=_boolean(mapping, "embed_fonts", default=True),
-        impose=_boolean(mapping, "impose", default=False),
+        language=check(lambda: _language(mapping), "zh-CN"),
+        date=check(lambda: _date(mapping), None),
+        publisher=check(lambda: _string(mapping, "publisher"), None),
+        description=check(lambda: _string(mapping, "description"), None),
+        identifier=check(lambda: _string(mapping, "identifier"), None) or _default_identifier(title, authors),
+        cover=check(lambda: _cover(mapping, cover_base), None),
+        base_url=check(lambda: _string(mapping, "base_url"), None),
+        page_size=check(lambda: _page_size(mapping), "A5"),
+        tags=check(lambda: _string_list(mapping, "tags"), none),
+        license=check(lambda: _string(mapping, "license"), None),
+        footnote_numbering=check(
+            lambda: cast(FootnoteNumbering, _choice(mapping, "footnote_numbering", ("chapter", "booklet"))),
+            "chapter",
+        ),
+        chapter_start=check(
+            lambda: cast(ChapterStart, _choice(mapping, "chapter_start", ("page", "right"))), "page"
+        ),
+        embed_fonts=check(lambda: _boolean(mapping, "embed_fonts", default=True), True),
+        impose=check(lambda: _boolean(mapping, "impose", default=False), False),
     )
+    if found:
+        raise BookletErrors(found)
+    return metadata
 
 
 def _cover(mapping: YamlMapping, folder: Path) -> Path | None:

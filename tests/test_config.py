@@ -115,3 +115,13 @@ def test_a_good_booklet_yml_gives_typed_metadata() -> None:
     metadata = read_metadata(FIXTURES / "image-local" / "booklet.yml")
     assert (metadata.title, metadata.language, metadata.page_size, metadata.authors) == ("Fixture", "en", "A5", ())
     assert metadata.identifier == read_metadata(FIXTURES / "utf8-bom" / "booklet.yml").identifier  # stable
+
+
+def test_every_bad_key_and_value_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "booklet.yml", "autor: A\ntitle: X\npage_size: 12\nlanguage: 'no such'\nimpose: often\n")
+    assert error_of(read_metadata, path).splitlines() == [
+        f"{path}:1: error: unknown key `autor`: did you mean `author`?",
+        f"{path}:3: error: `page_size` must be one of A4, A5, A6, B5, Letter, 6x9, not 12",
+        f"{path}:4: error: `no such` is not a BCP 47 language tag (for example zh-CN, en, ja)",
+        f"{path}:5: error: `impose` must be true or false, not 'often'",
+    ]
