@@ -36,7 +36,9 @@ from lxml import html as lxml_html
 CJK_LANGUAGES = ("zh", "ja", "ko")
 # Where the text is left alone: code keeps its spaces, math and scripts are not text.
 UNTOUCHED = {"pre", "code", "kbd", "samp", "script", "style", "math", "svg"}
-BLOCKS = {
+# Headings are left-aligned, and copied into the outline and running heads: no elastic points.
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+BLOCKS = HEADINGS | {
     "p",
     "li",
     "td",
@@ -46,16 +48,8 @@ BLOCKS = {
     "blockquote",
     "figcaption",
     "caption",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
     "div",
     "section",
-    "nav",
-    "body",
 }
 
 # Wide characters: Han, CJK symbols and punctuation, kana, Hangul, full-width forms, and the
@@ -74,7 +68,6 @@ OPENING = "（《「『“‘【〔〈〖｛"
 HALF_CLOSING = "，。、；：）》」』”’】〕〉〗｝"
 HALF_OPENING = OPENING
 
-_WIDE = re.compile(f"[{WIDE}]")
 _HAN = re.compile(f"[{HAN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n]+")
@@ -85,7 +78,7 @@ _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=
 _ELASTIC = re.compile(
     f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
 )
-# A URL in the text: cut anywhere (CSS `word-break: break-all`), not only after its slashes.
+# A URL in the text: `word-break: break-all` lets WeasyPrint cut a part too long for a line.
 _URL = re.compile(f'https?://[^\\s{WIDE}<>"]+')
 # Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
 # any other mark, an opening mark after another opening mark.
@@ -121,7 +114,9 @@ def unfloat_note(html: str, note_id: str) -> str:
         return html
     note = found[0]
     number = note.get("data-number", "")
-    call = lxml_html.fragment_fromstring(f'<sup><a class="noteref" href="#{note_id}">{number}</a></sup>')
+    call = lxml_html.Element("sup")
+    link = etree.SubElement(call, "a", {"class": "noteref", "href": f"#{note_id}"})
+    link.text = number
     call.tail = note.tail
     block = note
     while (
@@ -178,9 +173,11 @@ def _tidy_notes(body: lxml_html.HtmlElement) -> None:
 
 
 def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
-    """Innermost blocks whose text holds Han characters and that are not marked as another language."""
+    """A chapter's innermost blocks (not headings) that hold Han and are not in another language."""
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag not in BLOCKS:
+        if not isinstance(element.tag, str) or element.tag not in BLOCKS or element.tag in HEADINGS:
+            continue
+        if not any("chapter" in str(a.get("class") or "").split() for a in element.iterancestors()):
             continue
         if any(isinstance(child.tag, str) and child.tag in BLOCKS for child in element.iterdescendants()):
             continue
