@@ -9,10 +9,14 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
 - WeasyPrint justifies a line by widening its spaces only (ASCII and no-break). The text
   block is a whole number of characters wide (print.html.j2), so a full line of Han ends
   flush without help. A line holding Latin words, a URL or a line-start prohibition has
-  slack: elastic points take it, so no one space is torn open. An elastic point is
-  `<span class="jx"> </span>`, an ASCII space in a 0.1 pt font, put after each run of
-  closing CJK punctuation and where Han meets Latin (clreq §3.8 adjusts punctuation and
-  mixed-script spacing first); a space the author typed between Han and Latin becomes
+  slack: elastic points take it, so no one space is torn open. An elastic point is a
+  plain ASCII space, put after each run of closing CJK punctuation and where Han meets
+  Latin (clreq §3.8 adjusts punctuation and mixed-script spacing first). A typeset block is
+  marked `cjk-set`, and print.css gives its spaces no width (a negative `word-spacing`
+  equal to the CJK face's space); a space the author typed between Latin words becomes
+  `<span class="sp"> </span>`, which keeps its width. Plain text, not a span per point:
+  every span is an inline box to lay out, and one per point tripled the layout time of a
+  long booklet. A space the author typed between Han and Latin becomes
   `<span class="jq"> </span>`, a quarter em (clreq §3.4.2) that stretches the same way.
   With an elastic point every few characters, each takes a small share. A URL in the text
   may break after any character (`<span class="url">`), so it leaves little slack;
@@ -95,7 +99,8 @@ def typeset_print_html(html: str, language: str) -> str:
     _mark_tight_tables(body)
     if not language.lower().startswith(CJK_LANGUAGES):
         return _serialize(root)
-    for block in _cjk_blocks(body):
+    for block in list(_cjk_blocks(body)):
+        block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
         for owner, attribute, inline_before, inline_after in list(_text_slots(block)):
             text = _fix_spaces(getattr(owner, attribute))
             _splice(owner, attribute, _pieces(text, inline_before, inline_after))
@@ -258,18 +263,38 @@ def _pieces(text: str, inline_before: bool, inline_after: bool) -> list[str | lx
     for position in sorted(points | set(marks)):
         if position < start:
             continue
-        pieces.append(text[start:position])
+        pieces.extend(_word_spaces(text[start:position]))
         start = position
         if position in points:
-            pieces.append(_span("jx", " "))
+            pieces.append(" ")
         if position in marks:
             kind, end = marks[position]
             pieces.append(_span(kind, text[position:end]))
             start = end
-    pieces.append(text[start:])
+    pieces.extend(_word_spaces(text[start:]))
     if inline_after and text[-1:] and re.match(f"[{HAN}{CLOSING}]", text[-1]):
-        pieces.append(_span("jx", " "))
-    return [piece for piece in pieces if not isinstance(piece, str) or piece]
+        pieces.append(" ")
+    return _joined(pieces)
+
+
+def _word_spaces(text: str) -> list[str | lxml_html.HtmlElement]:
+    """The spaces the author typed (between Latin words) keep their width: `.sp` in print.css."""
+    parts = text.split(" ")
+    pieces: list[str | lxml_html.HtmlElement] = [parts[0]]
+    for part in parts[1:]:
+        pieces += [_span("sp", " "), part]
+    return pieces
+
+
+def _joined(pieces: list[str | lxml_html.HtmlElement]) -> list[str | lxml_html.HtmlElement]:
+    """Adjacent strings as one (elastic points are text now), empty strings dropped."""
+    joined: list[str | lxml_html.HtmlElement] = []
+    for piece in pieces:
+        if isinstance(piece, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += piece
+        elif not isinstance(piece, str) or piece:
+            joined.append(piece)
+    return joined
 
 
 def _span(kind: str, text: str) -> lxml_html.HtmlElement:
