@@ -139,9 +139,10 @@ def _cover(booklet: Booklet) -> bytes:
 def _make_epub_fonts_aside(booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> multiprocessing.process.BaseProcess | None:
     """On a second core, make the EPUB's font subsets while this process lays out the PDF.
 
-    Subsetting a CJK font for new text takes seconds. The child makes the EPUB without its
-    page list (page numbers are digits, which the subsets always hold), which leaves the
-    subsets in the cache; the EPUB made after the PDF finds them there. Its EPUB is dropped.
+    Subsetting a CJK font for new text takes seconds. The child makes the EPUB with a
+    stand-in page list of one page (the real one adds only page numbers, digits the subsets
+    always hold), which leaves the subsets in the cache under the same characters; the EPUB
+    made after the PDF finds them there. Its EPUB is dropped.
     Only a single-threaded process forks (the command line): in the preview's, another
     thread could hold a lock the child would wait on forever.
     """
@@ -156,7 +157,8 @@ def _make_epub_fonts(booklet: Booklet, resources: dict[str, bytes], built_at: da
     """The child's work; multiprocessing ends it with `os._exit` (no handler of the parent's runs twice)."""
     try:
         documents = render_html.render_epub(booklet, built_at)
-        epub.write_epub(booklet, documents, "", resources, built_at, None, _subset_font)
+        pages = {booklet.chapters[0].id: 1}
+        epub.write_epub(booklet, documents, "", resources, built_at, pages, _subset_font)
     except BaseException:  # noqa: BLE001 - silently: the parent makes the subsets itself and reports any error
         return
 

@@ -98,9 +98,9 @@ def _notes(chapter: Chapter) -> list[tuple[Footnote, Markup]]:
 def _inline_footnotes(chapter: Chapter) -> str:
     """For print: each note's body goes right after its first call, to float to the page foot.
 
-    The floated note takes the first call's place (WeasyPrint draws its `::footnote-call`);
-    its paragraphs become spans, as a `<p>` inside a `<p>` would end the outer one.
-    Later calls of the same note keep their number, linked to the note.
+    Every call stays a link to its note (print.css hides WeasyPrint's own `::footnote-call`),
+    and the note opens with its number as a link back to the first call, as in the EPUB and
+    the web page. Its paragraphs become spans, as a `<p>` inside a `<p>` would end the outer one.
     """
     root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
     for note in chapter.footnotes:
@@ -111,8 +111,18 @@ def _inline_footnotes(chapter: Chapter) -> str:
         body.set("data-number", str(note.number))
         for block in body.xpath("./*"):
             block.tag, block.attrib["class"] = "span", "footnote-para"
+        _open_with_backlink(body, note)
         sup = calls[0].getparent()
-        body.tail = sup.tail
-        sup.getparent().replace(sup, body)
+        body.tail, sup.tail = sup.tail, None
+        sup.addnext(body)
     text = "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
     return (root.text or "") + text
+
+
+def _open_with_backlink(body: lxml_html.HtmlElement, note: Footnote) -> None:
+    """`<a class="footnote-back" href="#fnref-x">1.</a>` first in the note's first paragraph."""
+    first = body[0] if len(body) and body[0].get("class") == "footnote-para" else body
+    back = etree.Element("a", {"class": "footnote-back", "href": f"#{note.calls[0]}"})
+    back.text = f"{note.number}."
+    back.tail, first.text = first.text, None
+    first.insert(0, back)

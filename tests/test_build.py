@@ -167,3 +167,25 @@ def test_a_heading_without_text_stays_out_of_the_contents(tmp_path: Path, epub_r
     links = [a.xpath("string()").strip() for a in nav.iter("{http://www.w3.org/1999/xhtml}a")]
     assert "" not in links and "Real" in links
     assert [m for m in epub_reports.epubcheck(epub) if m["severity"] != "USAGE"] == []
+
+
+def test_footnote_links_both_ways_in_the_pdf(kamailio: Path) -> None:
+    """The call links to the note at the page foot, and the note's number back to the call."""
+    import pikepdf
+
+    with pikepdf.open(kamailio / "kamailio-in-action.pdf") as pdf:
+        links = [
+            (number, str(annotation.get("/Dest") or annotation.get("/A", {}).get("/D")), [float(v) for v in annotation.Rect])
+            for number, page in enumerate(pdf.pages, start=1)
+            for annotation in page.get("/Annots", [])
+            if annotation.get("/Subtype") == "/Link"
+        ]
+        destinations = {str(name): target for name, target in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+    to_note = [(page, rect) for page, target, rect in links if target == "fn-zhugeliang"]
+    back = [(page, rect) for page, target, rect in links if target == "fnref-zhugeliang"]
+    assert len(to_note) == 1 and len(back) == 1
+    assert {"fn-zhugeliang", "fnref-zhugeliang"} <= set(destinations)
+    (call_page, call_rect), (note_page, note_rect) = to_note[0], back[0]
+    assert call_page == note_page
+    assert abs(call_rect[3] - call_rect[1]) > 3 and abs(note_rect[3] - note_rect[1]) > 3  # an area to click
+    assert max(note_rect[1], note_rect[3]) < min(call_rect[1], call_rect[3])  # the note is below its call

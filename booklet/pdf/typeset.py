@@ -110,7 +110,7 @@ def typeset_print_html(html: str, language: str) -> str:
 def unfloat_note(html: str, note_id: str) -> str:
     """Set a floated note in the text, after the top-level block that calls it.
 
-    Its call becomes a plain numbered call (like a note's second call); the note a
+    Its call is already a link in the text (render_html); the note becomes a
     `<div class="footnote-flow">` that flows across pages like any block.
     """
     root = lxml_html.document_fromstring(html)
@@ -118,17 +118,12 @@ def unfloat_note(html: str, note_id: str) -> str:
     if not found:
         return html
     note = found[0]
-    number = note.get("data-number", "")
-    call = lxml_html.Element("sup")
-    link = etree.SubElement(call, "a", {"class": "noteref", "href": f"#{note_id}"})
-    link.text = number
-    call.tail = note.tail
     block = note
     while (
         block.getparent() is not None and "chapter" not in str(block.getparent().get("class") or "").split()
     ):
         block = block.getparent()
-    note.getparent().replace(note, call)
+    note.drop_tree()  # keeps the text after the note in place
     note.tag, note.tail = "div", None
     note.set("class", "footnote-flow")
     block.addnext(note)
