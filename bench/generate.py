@@ -29,7 +29,9 @@ def generate(folder: Path, chapters: int) -> Path:
     rng = random.Random(chapters)
     pool = _sentences()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "booklet.yml").write_text(f'title: "基准测试小册子（{chapters}章）"\nlanguage: zh-CN\n', encoding="utf-8")
+    (folder / "booklet.yml").write_text(
+        f'title: "基准测试小册子（{chapters}章）"\nlanguage: zh-CN\n', encoding="utf-8"
+    )
     width = len(str(chapters))
     for number in range(1, chapters + 1):
         paragraphs, size = [], 0
@@ -41,7 +43,9 @@ def generate(folder: Path, chapters: int) -> Path:
         paragraphs[-1] = paragraphs[-1][:30] + f"[^c{number}b]" + paragraphs[-1][30:]
         notes = [f"[^c{number}a]: {rng.choice(pool)}", f"[^c{number}b]: {rng.choice(pool)}"]
         body = "\n\n".join(paragraphs + notes)
-        (folder / f"{number:0{width}d}.md").write_text(f'---\ntitle: "第{number}章"\n---\n\n{body}\n', encoding="utf-8")
+        (folder / f"{number:0{width}d}.md").write_text(
+            f'---\ntitle: "第{number}章"\n---\n\n{body}\n', encoding="utf-8"
+        )
     return folder
 
 
@@ -57,7 +61,9 @@ def to_single_markdown(folder: Path, target: Path) -> Path:
     shared = folder / "footnotes.md"
     if shared.is_file():
         parts.append(shared.read_text(encoding="utf-8"))
-    title = re.search(r'title:\s*"?([^"\n]+)"?', (folder / "booklet.yml").read_text(encoding="utf-8")).group(1)  # type: ignore[union-attr]
+    title = re.search(r'title:\s*"?([^"\n]+)"?', (folder / "booklet.yml").read_text(encoding="utf-8")).group(
+        1
+    )  # type: ignore[union-attr]
     target.write_text(f'---\ntitle: "{title}"\nlang: zh-CN\n---\n\n' + "\n\n".join(parts), encoding="utf-8")
     return target
 

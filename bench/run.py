@@ -45,12 +45,20 @@ class Measure:
         return statistics.median(self.times)
 
 
-def measure(label: str, command: list[str], output: Path | None, repeats: int, env: dict[str, str] | None = None) -> Measure:
+def measure(
+    label: str, command: list[str], output: Path | None, repeats: int, env: dict[str, str] | None = None
+) -> Measure:
     times, peaks = [], []
     for _ in range(repeats):
         with tempfile.NamedTemporaryFile("r") as report:
             started = time.perf_counter()
-            result = subprocess.run([GNU_TIME, "-f", "%M", "-o", report.name, *command], capture_output=True, text=True, env=env)
+            result = subprocess.run(
+                [GNU_TIME, "-f", "%M", "-o", report.name, *command],
+                check=False,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             times.append(time.perf_counter() - started)
             if result.returncode != 0:
                 raise SystemExit(f"{label} failed:\n{result.stderr[-2000:]}")
@@ -59,7 +67,9 @@ def measure(label: str, command: list[str], output: Path | None, repeats: int, e
     return Measure(label, tuple(times), max(peaks), size)
 
 
-def tools(source: Path, markdown: Path, out: Path, name: str, alone: bool) -> list[tuple[str, list[str], Path | None]]:
+def tools(
+    source: Path, markdown: Path, out: Path, name: str, alone: bool
+) -> list[tuple[str, list[str], Path | None]]:
     """The commands to time; `alone` adds booklet's outputs one at a time."""
     booklet = [sys.executable, "-m", "booklet", "build", str(source), "--out", str(out)]
     pandoc = str(_pandoc())
@@ -72,11 +82,30 @@ def tools(source: Path, markdown: Path, out: Path, name: str, alone: bool) -> li
         ]
     chosen += [
         ("pandoc: EPUB", [pandoc, str(markdown), "-o", str(out / "pandoc.epub")], out / "pandoc.epub"),
-        ("pandoc → WeasyPrint: PDF", [pandoc, str(markdown), "--pdf-engine=weasyprint", "-o", str(out / "pandoc-weasyprint.pdf")], out / "pandoc-weasyprint.pdf"),
+        (
+            "pandoc → WeasyPrint: PDF",
+            [pandoc, str(markdown), "--pdf-engine=weasyprint", "-o", str(out / "pandoc-weasyprint.pdf")],
+            out / "pandoc-weasyprint.pdf",
+        ),
     ]
     if shutil.which("xelatex"):
-        chosen.append(("pandoc → XeTeX: PDF", [pandoc, str(markdown), "--pdf-engine=xelatex", "-V", "CJKmainfont=Noto Serif CJK SC",
-                                              "-V", "geometry:a5paper", "-o", str(out / "pandoc-xetex.pdf")], out / "pandoc-xetex.pdf"))
+        chosen.append(
+            (
+                "pandoc → XeTeX: PDF",
+                [
+                    pandoc,
+                    str(markdown),
+                    "--pdf-engine=xelatex",
+                    "-V",
+                    "CJKmainfont=Noto Serif CJK SC",
+                    "-V",
+                    "geometry:a5paper",
+                    "-o",
+                    str(out / "pandoc-xetex.pdf"),
+                ],
+                out / "pandoc-xetex.pdf",
+            )
+        )
     return chosen
 
 
@@ -86,7 +115,9 @@ def _pandoc() -> Path:
     return Path(pypandoc.get_pandoc_path())
 
 
-def run_case(title: str, source: Path, name: str, repeats: int, work: Path, alone: bool = True) -> list[Measure]:
+def run_case(
+    title: str, source: Path, name: str, repeats: int, work: Path, alone: bool = True
+) -> list[Measure]:
     out = work / f"out-{name}"
     out.mkdir()
     markdown = to_single_markdown(source, work / f"{name}.md") if source.is_dir() else source
@@ -101,7 +132,9 @@ def run_case(title: str, source: Path, name: str, repeats: int, work: Path, alon
 def incremental(work: Path) -> dict[str, float]:
     """`make` with nothing changed, and after editing one chapter, in a copy of the repository."""
     copy = work / "repo"
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     for file in files:
         (copy / file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / file, copy / file)
@@ -131,7 +164,12 @@ def incremental(work: Path) -> dict[str, float]:
 
 def warm(work: Path) -> dict[str, float]:
     """A rebuild in a process that has already built once (what `booklet serve` does)."""
-    output = subprocess.run([sys.executable, str(ROOT / "bench" / "warm.py"), str(work / "warm")], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "warm.py"), str(work / "warm")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     first, page, full = (float(x) for x in output.stdout.split())
     return {
         "warm process: first build (all outputs)": first,
@@ -143,14 +181,31 @@ def warm(work: Path) -> dict[str, float]:
 def versions() -> list[str]:
     def first_line(command: list[str]) -> str:
         try:
-            return subprocess.run(command, capture_output=True, text=True).stdout.splitlines()[0]
+            return subprocess.run(command, check=False, capture_output=True, text=True).stdout.splitlines()[0]
         except (OSError, IndexError):
             return "not installed"
 
     import weasyprint
 
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
-    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))) / 1024 / 1024
+    cpu = next(
+        (
+            l.split(":", 1)[1].strip()
+            for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")
+        ),
+        "?",
+    )
+    memory = (
+        int(
+            next(
+                l.split()[1]
+                for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")
+            )
+        )
+        / 1024
+        / 1024
+    )
     return [
         f"- machine: {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.platform()}",
         f"- Python {platform.python_version()}, WeasyPrint {weasyprint.__version__}",
@@ -162,14 +217,25 @@ def versions() -> list[str]:
 def table(title: str, results: list[Measure]) -> list[str]:
     reference = next(m for m in results if m.label.startswith("pandoc → WeasyPrint"))
     sizes = {m.label.split(":")[-1].strip(): m for m in results if m.label.startswith("pandoc")}
-    lines = [f"### {title}", "", "| tool | min s | median s | time ÷ pandoc→WeasyPrint | peak MB | size KB | size ÷ pandoc's |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| tool | min s | median s | time ÷ pandoc→WeasyPrint | peak MB | size KB | size ÷ pandoc's |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for m in results:
         kind = m.label.split(":")[-1].strip()
         pandoc_size = sizes.get("PDF") if kind == "PDF" else sizes.get(kind)
         if kind == "PDF" and "pandoc → XeTeX: PDF" in [r.label for r in results]:
             pandoc_size = next(r for r in results if r.label == "pandoc → XeTeX: PDF")
-        size_ratio = f"{m.size_kb / pandoc_size.size_kb:.2f}" if m.size_kb and pandoc_size and pandoc_size.size_kb and kind != "PDF + EPUB + HTML" else ""
-        lines.append(f"| {m.label} | {m.best:.2f} | {m.median:.2f} | {m.best / reference.best:.2f} | {m.peak_mb:.0f} | {m.size_kb:.0f} | {size_ratio} |")
+        size_ratio = (
+            f"{m.size_kb / pandoc_size.size_kb:.2f}"
+            if m.size_kb and pandoc_size and pandoc_size.size_kb and kind != "PDF + EPUB + HTML"
+            else ""
+        )
+        lines.append(
+            f"| {m.label} | {m.best:.2f} | {m.median:.2f} | {m.best / reference.best:.2f} | {m.peak_mb:.0f} | {m.size_kb:.0f} | {size_ratio} |"
+        )
     return lines + [""]
 
 
@@ -178,11 +244,25 @@ def main() -> None:
     sections: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        cases = [("The Kamailio booklet", ROOT / "content" / "kamailio-in-action", "kamailio-in-action", 3 if quick else 5)]
+        cases = [
+            (
+                "The Kamailio booklet",
+                ROOT / "content" / "kamailio-in-action",
+                "kamailio-in-action",
+                3 if quick else 5,
+            )
+        ]
         for chapters, repeats in ((10, 3), (100, 3), (1000, 1)):
             if quick and chapters == 1000:
                 continue
-            cases.append((f"{chapters:,} generated chapters", generate(work / f"gen-{chapters}", chapters), f"gen-{chapters}", 1 if quick else repeats))
+            cases.append(
+                (
+                    f"{chapters:,} generated chapters",
+                    generate(work / f"gen-{chapters}", chapters),
+                    f"gen-{chapters}",
+                    1 if quick else repeats,
+                )
+            )
         # At 1,000 chapters each booklet output alone would lay the PDF out again (the EPUB's
         # page list needs it): the full build is timed, beside pandoc's.
         cold = 0.0
@@ -194,13 +274,37 @@ def main() -> None:
             sections += table(f"{title} ({repeats} runs)", results)
             if source.is_dir() and title[0].isdigit():
                 chapters = int(title.split()[0].replace(",", ""))
-                ours, theirs = results[0], next(m for m in results if m.label.startswith("pandoc → WeasyPrint"))
-                growth.append(f"| {chapters:,} | {ours.best:.2f} | {1000 * ours.best / chapters:.0f} | {ours.peak_mb:.0f} | {1000 * theirs.best / chapters:.0f} |")
+                ours, theirs = (
+                    results[0],
+                    next(m for m in results if m.label.startswith("pandoc → WeasyPrint")),
+                )
+                growth.append(
+                    f"| {chapters:,} | {ours.best:.2f} | {1000 * ours.best / chapters:.0f} | {ours.peak_mb:.0f} | {1000 * theirs.best / chapters:.0f} |"
+                )
         rebuilds = {**incremental(work), **warm(work)}
-    lines = ["# Benchmarks", "", f"Made by `make bench` ({'quick' if quick else 'full'} run). Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.", "", *versions(), "", *sections,
-             "### Growth with the number of chapters", "", "| chapters | booklet, all outputs, s | ms per chapter | peak MB | pandoc → WeasyPrint, ms per chapter |", "|---|---|---|---|---|", *growth, "",
-             "### Rebuilds (the Kamailio booklet)", "", f"Cold build (a new process, all outputs): {cold:.2f} s.", "",
-             "| what | seconds | ÷ cold build |", "|---|---|---|", *[f"| {k} | {v:.2f} | {v / cold:.2f} |" for k, v in rebuilds.items()], ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Made by `make bench` ({'quick' if quick else 'full'} run). Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.",
+        "",
+        *versions(),
+        "",
+        *sections,
+        "### Growth with the number of chapters",
+        "",
+        "| chapters | booklet, all outputs, s | ms per chapter | peak MB | pandoc → WeasyPrint, ms per chapter |",
+        "|---|---|---|---|---|",
+        *growth,
+        "",
+        "### Rebuilds (the Kamailio booklet)",
+        "",
+        f"Cold build (a new process, all outputs): {cold:.2f} s.",
+        "",
+        "| what | seconds | ÷ cold build |",
+        "|---|---|---|",
+        *[f"| {k} | {v:.2f} | {v / cold:.2f} |" for k, v in rebuilds.items()],
+        "",
+    ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print(RESULTS.read_text(encoding="utf-8"))
 

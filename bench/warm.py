@@ -11,16 +11,16 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from booklet.build import FORMATS, build  # noqa: E402
-from booklet.errors import Diagnostics  # noqa: E402
+from booklet.build import FORMATS, build
+from booklet.errors import Diagnostics
 
-BUILT_AT = datetime(2023, 11, 14, tzinfo=timezone.utc)
+BUILT_AT = datetime(2023, 11, 14, tzinfo=UTC)
 
 
 def timed(source: Path, out: Path, formats: tuple[str, ...]) -> float:

@@ -88,7 +88,12 @@ def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[
 
 
 def _make(
-    kind: str, booklet: Booklet, resources: dict[str, bytes], built_at: datetime, links: dict[str, str], printed: dict[str, PrintedPdf]
+    kind: str,
+    booklet: Booklet,
+    resources: dict[str, bytes],
+    built_at: datetime,
+    links: dict[str, str],
+    printed: dict[str, PrintedPdf],
 ) -> bytes:
     if kind == "pdf":
         return _print_edition(booklet, resources, built_at, printed).data
@@ -101,12 +106,16 @@ def _make(
     return web.inline_resources(page, booklet, resources)
 
 
-def _print_edition(booklet: Booklet, resources: dict[str, bytes], built_at: datetime, printed: dict[str, PrintedPdf]) -> PrintedPdf:
+def _print_edition(
+    booklet: Booklet, resources: dict[str, bytes], built_at: datetime, printed: dict[str, PrintedPdf]
+) -> PrintedPdf:
     """The PDF, laid out once per build: its bytes, and on which page each element id lands."""
     if "pdf" not in printed:
         from booklet import pdf  # imports WeasyPrint (half a second): a web-page-only build never needs it
 
-        html = render_html.render_print(booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
+        html = render_html.render_print(
+            booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size]
+        )
         printed["pdf"] = pdf.write_pdf(html, booklet, resources)
     return printed["pdf"]
 
@@ -132,11 +141,23 @@ def _cover(booklet: Booklet) -> bytes:
     meta = booklet.metadata
     faces = (_font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
     drawn_by = Path(cover.__file__).read_bytes()  # a change to the drawing code draws again
-    key = repr((meta.title, meta.subtitle, meta.authors, meta.publisher, meta.language, *map(_file_key, faces), drawn_by))
+    key = repr(
+        (
+            meta.title,
+            meta.subtitle,
+            meta.authors,
+            meta.publisher,
+            meta.language,
+            *map(_file_key, faces),
+            drawn_by,
+        )
+    )
     return _cached("covers", key, ".png", lambda: cover.make_cover(meta, *faces))
 
 
-def _make_epub_fonts_aside(booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> multiprocessing.process.BaseProcess | None:
+def _make_epub_fonts_aside(
+    booklet: Booklet, resources: dict[str, bytes], built_at: datetime
+) -> multiprocessing.process.BaseProcess | None:
     """On a second core, make the EPUB's font subsets while this process lays out the PDF.
 
     Subsetting a CJK font for new text takes seconds. The child makes the EPUB with a
@@ -148,7 +169,9 @@ def _make_epub_fonts_aside(booklet: Booklet, resources: dict[str, bytes], built_
     """
     if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return None
-    helper = multiprocessing.get_context("fork").Process(target=_make_epub_fonts, args=(booklet, resources, built_at), daemon=True)
+    helper = multiprocessing.get_context("fork").Process(
+        target=_make_epub_fonts, args=(booklet, resources, built_at), daemon=True
+    )
     helper.start()
     return helper
 
@@ -166,12 +189,21 @@ def _make_epub_fonts(booklet: Booklet, resources: dict[str, bytes], built_at: da
 def _font_face(pattern: str) -> tuple[Path, int]:
     """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
     try:
-        found = subprocess.run(["fc-match", "-f", "%{file}|%{index}|%{family}", pattern], capture_output=True, text=True, check=True).stdout
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
-        raise BookletError(None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts") from None
+        raise BookletError(
+            None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts"
+        ) from None
     path, index, family = found.split("|", 2)
     if pattern.split(":")[0] not in family:
-        raise BookletError(None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)")
+        raise BookletError(
+            None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)"
+        )
     return Path(path), int(index or 0)
 
 
@@ -214,7 +246,9 @@ def _prepare(out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise BookletError(out_dir, None, f"cannot create the output folder ({reason}): choose another with --out") from None
+        raise BookletError(
+            out_dir, None, f"cannot create the output folder ({reason}): choose another with --out"
+        ) from None
     if not os.access(out_dir, os.W_OK):
         raise BookletError(out_dir, None, "the output folder is not writable: choose another with --out")
 
@@ -232,5 +266,7 @@ def _write_atomically(path: Path, data: bytes) -> int:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise BookletError(path, None, f"cannot write ({error.strerror}): choose another folder with --out") from None
+        raise BookletError(
+            path, None, f"cannot write ({error.strerror}): choose another folder with --out"
+        ) from None
     return len(data)

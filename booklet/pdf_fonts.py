@@ -22,6 +22,7 @@ import pydyf
 from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont, TTLibError
 
+
 def compact_cid_fonts(document: object, pdf: pydyf.PDF) -> None:
     """Replace each embedded CID-keyed OpenType/CFF font by its compact bare CFF."""
     for stream in pdf.objects:

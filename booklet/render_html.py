@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 import jinja2
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 from markupsafe import Markup
 
 from booklet.model import Booklet, Chapter, Footnote
@@ -42,20 +43,35 @@ def stylesheet(*names: str) -> str:
 def render_print(booklet: Booklet, built_at: datetime, cover_href: str, page_size: str) -> str:
     """One HTML document for WeasyPrint: cover, title page, contents, chapters, colophon."""
     chapters = [(chapter, _fragment(_inline_footnotes(chapter))) for chapter in booklet.chapters]
-    return _environment().get_template("print.html.j2").render(
-        booklet=booklet, meta=booklet.metadata, chapters=chapters,
-        built_at=built_at, cover_href=cover_href, page_size=page_size, css=Markup(stylesheet("base.css", "print.css")),
+    return (
+        _environment()
+        .get_template("print.html.j2")
+        .render(
+            booklet=booklet,
+            meta=booklet.metadata,
+            chapters=chapters,
+            built_at=built_at,
+            cover_href=cover_href,
+            page_size=page_size,
+            css=Markup(stylesheet("base.css", "print.css")),
+        )
     )
 
 
 def render_epub(booklet: Booklet, built_at: datetime) -> tuple[EpubDocument, ...]:
     """The title page and one XHTML document per chapter."""
     env = _environment()
-    documents = [EpubDocument("title.xhtml", booklet.metadata.title, env.get_template("epub_title.xhtml.j2").render(
-        meta=booklet.metadata, built_at=built_at))]
+    documents = [
+        EpubDocument(
+            "title.xhtml",
+            booklet.metadata.title,
+            env.get_template("epub_title.xhtml.j2").render(meta=booklet.metadata, built_at=built_at),
+        )
+    ]
     for chapter in booklet.chapters:
         xhtml = env.get_template("epub_chapter.xhtml.j2").render(
-            meta=booklet.metadata, chapter=chapter, body=_fragment(chapter.html), notes=_notes(chapter))
+            meta=booklet.metadata, chapter=chapter, body=_fragment(chapter.html), notes=_notes(chapter)
+        )
         documents.append(EpubDocument(f"{chapter.id}.xhtml", chapter.title, xhtml))
     return tuple(documents)
 
@@ -68,9 +84,18 @@ def render_template(name: str, **values: object) -> str:
 def render_web(booklet: Booklet, built_at: datetime, cover_src: str, links: dict[str, str]) -> str:
     """One self-contained page: its CSS inline, every chapter, notes after each chapter."""
     chapters = [(chapter, _fragment(chapter.html), _notes(chapter)) for chapter in booklet.chapters]
-    return _environment().get_template("web.html.j2").render(
-        booklet=booklet, meta=booklet.metadata, chapters=chapters, built_at=built_at,
-        cover_src=cover_src, links=links, css=Markup(stylesheet("base.css", "web.css")),
+    return (
+        _environment()
+        .get_template("web.html.j2")
+        .render(
+            booklet=booklet,
+            meta=booklet.metadata,
+            chapters=chapters,
+            built_at=built_at,
+            cover_src=cover_src,
+            links=links,
+            css=Markup(stylesheet("base.css", "web.css")),
+        )
     )
 
 

@@ -9,7 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -18,7 +19,14 @@ POST = ROOT / "tests" / "fixtures" / "post" / "kamailio-in-action-post.md"
 
 
 def run_booklet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "booklet", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "booklet", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,14 @@ def test_sentence_list_is_real() -> None:
 
 
 def test_every_sentence_is_in_the_pdf(kamailio: Path) -> None:
-    text = squeeze(subprocess.run(["pdftotext", str(kamailio / "kamailio-in-action.pdf"), "-"], capture_output=True, text=True, check=True).stdout)
+    text = squeeze(
+        subprocess.run(
+            ["pdftotext", str(kamailio / "kamailio-in-action.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     missing = [s for s in post_sentences() if squeeze(s) not in text]
     assert missing == []
 
@@ -61,7 +76,8 @@ def test_every_sentence_is_in_the_epub(kamailio: Path) -> None:
     with zipfile.ZipFile(kamailio / "kamailio-in-action.epub") as epub:
         text = "".join(
             etree.fromstring(epub.read(name)).xpath("string(//*[local-name()='body'])")
-            for name in sorted(epub.namelist()) if name.endswith(".xhtml")
+            for name in sorted(epub.namelist())
+            if name.endswith(".xhtml")
         )
     missing = [s for s in post_sentences() if squeeze(s) not in squeeze(text)]
     assert missing == []
@@ -75,7 +91,9 @@ def test_every_sentence_is_in_the_web_page(kamailio: Path) -> None:
 
 
 def test_every_pdf_font_is_embedded(kamailio: Path) -> None:
-    listing = subprocess.run(["pdffonts", str(kamailio / "kamailio-in-action.pdf")], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pdffonts", str(kamailio / "kamailio-in-action.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     rows = listing.splitlines()[2:]
     assert rows, "no font in the PDF"
     assert any("CJK" in row for row in rows)
@@ -157,7 +175,9 @@ def test_a_heading_without_text_stays_out_of_the_contents(tmp_path: Path, epub_r
     folder = tmp_path / "empty-heading"
     folder.mkdir()
     (folder / "booklet.yml").write_text("title: Headings\nlanguage: en\n", encoding="utf-8")
-    (folder / "01.md").write_text("---\ntitle: One\n---\n\n## <script>x()</script>\n\nText.\n\n## Real\n\nMore.\n", encoding="utf-8")
+    (folder / "01.md").write_text(
+        "---\ntitle: One\n---\n\n## <script>x()</script>\n\nText.\n\n## Real\n\nMore.\n", encoding="utf-8"
+    )
     result = run_booklet("build", str(folder), "--out", str(tmp_path / "out"), "--format", "epub,html")
     assert result.returncode == 0, result.stderr
     epub = tmp_path / "out" / "empty-heading.epub"
@@ -175,7 +195,11 @@ def test_footnote_links_both_ways_in_the_pdf(kamailio: Path) -> None:
 
     with pikepdf.open(kamailio / "kamailio-in-action.pdf") as pdf:
         links = [
-            (number, str(annotation.get("/Dest") or annotation.get("/A", {}).get("/D")), [float(v) for v in annotation.Rect])
+            (
+                number,
+                str(annotation.get("/Dest") or annotation.get("/A", {}).get("/D")),
+                [float(v) for v in annotation.Rect],
+            )
             for number, page in enumerate(pdf.pages, start=1)
             for annotation in page.get("/Annots", [])
             if annotation.get("/Subtype") == "/Link"

@@ -54,7 +54,25 @@ def test_every_glyph_draws_the_same_in_poppler_and_mupdf(pdfs: tuple[Path, Path]
     """Readers find CFF glyphs by CID: both renderers must show the page as before compaction."""
     plain, compact = pdfs
     for name, pdf in (("plain", plain), ("compact", compact)):
-        subprocess.run(["pdftoppm", "-r", "50", "-gray", str(pdf), str(tmp_path / f"poppler-{name}")], check=True)
-        subprocess.run(["mutool", "draw", "-q", "-r", "50", "-c", "gray", "-o", str(tmp_path / f"mupdf-{name}.pgm"), str(pdf)], check=True)
-    assert (tmp_path / "poppler-compact-1.pgm").read_bytes() == (tmp_path / "poppler-plain-1.pgm").read_bytes()
+        subprocess.run(
+            ["pdftoppm", "-r", "50", "-gray", str(pdf), str(tmp_path / f"poppler-{name}")], check=True
+        )
+        subprocess.run(
+            [
+                "mutool",
+                "draw",
+                "-q",
+                "-r",
+                "50",
+                "-c",
+                "gray",
+                "-o",
+                str(tmp_path / f"mupdf-{name}.pgm"),
+                str(pdf),
+            ],
+            check=True,
+        )
+    assert (tmp_path / "poppler-compact-1.pgm").read_bytes() == (
+        tmp_path / "poppler-plain-1.pgm"
+    ).read_bytes()
     assert (tmp_path / "mupdf-compact.pgm").read_bytes() == (tmp_path / "mupdf-plain.pgm").read_bytes()
