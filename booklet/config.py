@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -293,7 +294,7 @@ def _wrong_type(mapping: YamlMapping, key: str, expected: str) -> BookletError:
 def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:
     value = mapping.values.get(key)
     if isinstance(value, str):
-        value = value.strip()
+        value = _one_line_text(mapping, key, value)
     if value is None or value == "":
         if required:
             line = mapping.line_of(key)
@@ -309,10 +310,27 @@ def _string_list(mapping: YamlMapping, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
+        value = [value]
     if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
-        return tuple(str(item).strip() for item in value if str(item).strip())
+        items = (_one_line_text(mapping, key, str(item)) for item in value if not isinstance(item, bool))
+        return tuple(item for item in items if item)
     raise _wrong_type(mapping, key, "text or a list of texts")
+
+
+def _one_line_text(mapping: YamlMapping, key: str, text: str) -> str:
+    """A title, a name, a tag: one line, with runs of white space (line breaks too) made one space.
+
+    YAML escapes (`"\\a"`, `"\\0"`) can put characters in a value that no output may hold (XML 1.0 §2.2).
+    """
+    text = " ".join(text.split())
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff"), None)
+    if bad is not None:
+        raise BookletError(
+            mapping.path,
+            mapping.line_of(key),
+            f"`{key}` holds the control character U+{ord(bad):04X}: remove it",
+        )
+    return text
 
 
 def _boolean(mapping: YamlMapping, key: str, default: bool) -> bool:

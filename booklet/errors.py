@@ -7,6 +7,7 @@ Warnings are collected in a `Diagnostics` list that the command line prints.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class BookletError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.location}: error: {self.message}"
+        return one_line(f"{self.location}: error: {self.message}")
 
 
 class BookletErrors(BookletError):
@@ -62,7 +63,7 @@ class Warning:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: warning: {self.message}"
+        return one_line(f"{self.location}: warning: {self.message}")
 
 
 @dataclass(slots=True)
@@ -73,3 +74,15 @@ class Diagnostics:
 
     def warn(self, path: Path | None, line: int | None, message: str) -> None:
         self.warnings.append(Warning(Location(path, line), message))
+
+
+def one_line(text: str) -> str:
+    """One message, one line: control characters and line breaks quoted from the input are escaped."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in text)
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -125,3 +125,20 @@ def test_every_bad_key_and_value_is_reported_at_once(tmp_path: Path) -> None:
         f"{path}:4: error: `no such` is not a BCP 47 language tag (for example zh-CN, en, ja)",
         f"{path}:5: error: `impose` must be true or false, not 'often'",
     ]
+
+
+def test_values_are_one_line_of_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "booklet.yml", 'title: "Two\\r\\nlines\\t and  tabs"\nauthor: ["A\\nB", ""]\n')
+    metadata = read_metadata(path)
+    assert (metadata.title, metadata.authors) == ("Two lines and tabs", ("A B",))
+    path = write(tmp_path / "booklet.yml", 'title: "bell \\a"\n')
+    assert error_of(read_metadata, path) == f"{path}:1: error: `title` holds the control character U+0007: remove it"
+
+
+def test_a_message_quoting_the_input_stays_on_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "booklet.yml", "title: X\nlanguage: \"x\\u2028y\"\n\"subtitl\\r\": Y\n")
+    message = error_of(read_metadata, path)
+    assert message.splitlines() == [
+        f"{path}:2: error: `x y` is not a BCP 47 language tag (for example zh-CN, en, ja)",
+        f"{path}:3: error: unknown key `subtitl\\x0d`: did you mean `subtitle`?",
+    ]
