@@ -36,6 +36,7 @@ SHARED_FOOTNOTES = "footnotes.md"
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 FENCE = re.compile(r"^(```|~~~)")
 DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
+LIST_ITEM = re.compile(r"^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
 ATX_TOP_HEADING = re.compile(r"^#(?!#)\s+(.+?)\s*#*\s*$")
 
 _T = TypeVar("_T")
@@ -288,13 +289,64 @@ def _convert(
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs={"footnotes": {"UNIQUE_IDS": False}, "smarty": {"smart_quotes": False}},
     )
-    html = converter.convert(draft.body + "\n\n" + extra)
+    html = converter.convert(_widen_list_indents(draft.body) + "\n\n" + extra)
     html, dropped = sanitize(html)
     for item in dropped:
         diagnostics.warn(draft.source, _line_of(draft, item.token), item.message)
     draft.tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _take_definitions(draft)
     _report_undefined_calls(draft, errors)
+
+
+def _widen_list_indents(body: str) -> str:
+    """Nest lists the way Jekyll, Hugo and GitHub authors write them.
+
+    Python-Markdown nests a list item by four spaces; CommonMark nests it by the parent's
+    content column, two spaces after `- ` and three after `1. `. Within each list whose
+    nested items are indented by two or three, each level is widened to four. Only spaces
+    are added, so line numbers hold; code fences outside lists are left alone.
+    """
+    lines = body.split("\n")
+    index, fenced = 0, False
+    while index < len(lines):
+        if FENCE.match(lines[index]):
+            fenced = not fenced
+        elif not fenced and LIST_ITEM.match(lines[index]) and _indent(lines[index]) < 4:
+            end = _list_end(lines, index)
+            items = [n for n in range(index, end) if LIST_ITEM.match(lines[n]) and _indent(lines[n]) < 2]
+            for first, after in zip(items, [*items[1:], end]):  # each top-level item has its own style
+                _widen(lines, first, after)
+            index = end
+            continue
+        index += 1
+    return "\n".join(lines)
+
+
+def _list_end(lines: list[str], start: int) -> int:
+    """Where a list starting at `start` ends: a blank line, then a line neither indented nor an item."""
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip() == "" and end + 1 < len(lines):
+            following = lines[end + 1]
+            if following.strip() and _indent(following) == 0 and not LIST_ITEM.match(following):
+                return end
+        end += 1
+    return end
+
+
+def _widen(lines: list[str], start: int, end: int) -> None:
+    nested = [_indent(line) for line in lines[start:end] if LIST_ITEM.match(line) and _indent(line) > 0]
+    unit = min(nested, default=4)
+    if unit not in (2, 3):
+        return
+    for number in range(start, end):
+        depth, rest = divmod(_indent(lines[number]), unit)
+        lines[number] = " " * (depth * 4 + rest) + lines[number].lstrip(" ")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _take_definitions(draft: _Draft) -> None:

@@ -220,3 +220,23 @@ def test_a_thousand_chapters_load_and_make_a_web_page(tmp_path: Path) -> None:
     outputs = build(source, tmp_path / "out", ("html",), BUILT_AT, Diagnostics())
     page = (tmp_path / "out" / "thousand.html").read_text(encoding="utf-8")
     assert outputs and "第1000章" in page and "注释 1000。" in page
+
+
+def test_lists_nested_by_two_or_three_spaces_nest(tmp_path: Path) -> None:
+    """Regression: Jekyll, Hugo and GitHub nest by the item's content column; Python-Markdown wants 4."""
+    from booklet.content import load_booklet
+    from booklet.errors import Diagnostics
+
+    folder = tmp_path / "nested-lists"
+    folder.mkdir()
+    (folder / "booklet.yml").write_text("title: Lists\nlanguage: en\n", encoding="utf-8")
+    (folder / "01.md").write_text(
+        "---\ntitle: One\n---\n\n- a\n  - a.1\n    - a.1.1\n- b\n\n1. one\n2. two\n   - two.1\n\n"
+        "- c\n    - c.1 (four spaces)\n\n```\n- code\n  - stays code\n```\n",
+        encoding="utf-8",
+    )
+    chapter = load_booklet(folder, Diagnostics()).chapters[0]
+    tree = etree.fromstring(f"<div>{chapter.html}</div>")
+    depth = {li.text.strip(): len(li.xpath("ancestor::ul|ancestor::ol")) for li in tree.iter("li") if li.text}
+    assert depth == {"a": 1, "a.1": 2, "a.1.1": 3, "b": 1, "one": 1, "two": 1, "two.1": 2, "c": 1, "c.1 (four spaces)": 2}
+    assert "- code\n  - stays code" in tree.findtext(".//pre/code")
