@@ -610,3 +610,39 @@ def test_a_wide_table_and_a_tall_image_stay_on_the_page(tmp_path: Path) -> None:
 def _inside(printed: Printed, page: int, x0: float, x1: float) -> bool:
     left, right = text_block(printed.booklet, page)
     return left - 0.5 <= x0 and x1 <= right + 0.5
+
+
+def test_a_note_with_a_list_quotation_code_and_table_stays_at_the_page_foot(tmp_path: Path) -> None:
+    """Regression: a note's nested blocks (`<ul>`, `<li>`…) were set among the body lines.
+
+    The HTML parser closed the calling paragraph at the note's list; now every block in a
+    note is a span with its role, and all the note's lines lie under the body's, in the block.
+    """
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-note-with-blocks", tmp_path)
+    assert printed.result.warnings == ()
+    lines = bbox_lines(printed.path)
+    body_size = GEOMETRY[printed.booklet.metadata.page_size][1]
+    call = next(line for line in lines if line.text.startswith("Routing is done"))
+    note_texts = (
+        "1. The first paragraph of a note",
+        "The second paragraph, with",
+        "a list in a note",
+        "its second item, with code",
+        "an ordered item",
+        "another",
+        "A quotation in a note.",
+        'route { xlog("L_INFO",',
+        "Key Value",
+        "The last paragraph of the note.",
+    )
+    note_lines = [next(line for line in lines if text in line.text) for text in note_texts]
+    last_body_line = next(line for line in lines if line.text.startswith("stay in the body"))
+    assert last_body_line.page == call.page
+    for line in note_lines:
+        assert line.page == call.page, f"{line.text!r} on page {line.page}, its call on {call.page}"
+        assert line.y0 > last_body_line.y1, f"{line.text!r} is among the body lines"
+        assert line.y1 - line.y0 < 1.2 * body_size, f"{line.text!r} is not set at the notes' size"
+        assert _inside(printed, line.page, line.x0, line.x1), f"{line.text!r} leaves the text block"
+    assert [line.y0 for line in note_lines] == sorted(line.y0 for line in note_lines)
+    items = [line for line in note_lines if line.text.startswith(("•", "1.", "2."))]
+    assert len(items) == 5  # the number, two bullets, two numbers

@@ -227,13 +227,22 @@ def _is_skipped(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) ->
     if element is block:
         return False
     lang = element.get("lang")
-    return element.tag in UNTOUCHED or (lang is not None and not lang.lower().startswith(CJK_LANGUAGES))
+    in_note_code = "fn-pre" in str(element.get("class") or "").split()  # a note's <pre> (render_html)
+    return (
+        element.tag in UNTOUCHED
+        or in_note_code
+        or (lang is not None and not lang.lower().startswith(CJK_LANGUAGES))
+    )
 
 
 def _is_edge(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> bool:
-    """A block's own edge, a line break or a note's paragraph: space beside it is not between words."""
+    """A block's own edge, a line break or a note's block: space beside it is not between words.
+
+    A note's blocks are spans classed `fn-p`, `fn-li`… (render_html) and `footnote-para`.
+    """
     classes = str(element.get("class") or "").split()
-    return element is block or element.tag == "br" or "footnote-para" in classes or "footnote" in classes
+    in_note = "footnote" in classes or any(c.startswith(("fn-", "footnote-para")) for c in classes)
+    return element is block or element.tag == "br" or in_note
 
 
 def _fix_spaces(text: str) -> str:
