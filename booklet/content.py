@@ -540,6 +540,8 @@ def _rewrite_calls(draft: _Draft, footnotes: dict[str, Footnote]) -> None:
 def _number_headings(draft: _Draft, chapter_id: str) -> tuple[Heading, ...]:
     """The chapter title is level 1; the body's headings are shifted to start at level 2."""
     assert draft.tree is not None
+    for empty in [h for h in draft.tree.iter("h1", "h2", "h3", "h4", "h5", "h6") if _says_nothing(h)]:
+        empty.tag = "p"  # a heading nothing names (an image without alt) is no heading (WCAG 2.4.6)
     found = [h for h in draft.tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
     shift = 2 - min((int(h.tag[1]) for h in found), default=2)
     headings = [Heading(1, draft.title, chapter_id)]
@@ -551,6 +553,10 @@ def _number_headings(draft: _Draft, chapter_id: str) -> tuple[Heading, ...]:
         if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
             headings.append(Heading(level, text, element.get("id")))
     return tuple(headings)
+
+
+def _says_nothing(heading: lxml_html.HtmlElement) -> bool:
+    return not heading.text_content().strip() and not heading.xpath(".//img[normalize-space(@alt)]")
 
 
 def _number_blocks(draft: _Draft, chapter_id: str) -> None:

@@ -170,13 +170,19 @@ def test_a_post_with_top_level_headings_makes_one_chapter_each(tmp_path: Path) -
     assert "Before the first heading." in page.get_element_by_id("ch01").text_content()
 
 
-def test_a_heading_without_text_stays_out_of_the_contents(tmp_path: Path, epub_reports) -> None:  # type: ignore[no-untyped-def]
-    """Regression (found by the property test): `## <script>…</script>` left an empty nav link."""
+def test_headings_without_text_and_links_in_notes_pass_the_validators(tmp_path: Path, epub_reports) -> None:  # type: ignore[no-untyped-def]
+    """Regressions: `## <script>…</script>` left an empty nav link (the property test found it);
+    `## ![](dot.png)` an empty heading, and a link in a note had no underline (Ace found them)."""
+    from PIL import Image
+
     folder = tmp_path / "empty-heading"
     folder.mkdir()
+    Image.new("RGB", (8, 8), "red").save(folder / "dot.png")
     (folder / "booklet.yml").write_text("title: Headings\nlanguage: en\n", encoding="utf-8")
     (folder / "01.md").write_text(
-        "---\ntitle: One\n---\n\n## <script>x()</script>\n\nText.\n\n## Real\n\nMore.\n", encoding="utf-8"
+        "---\ntitle: One\n---\n\n## <script>x()</script>\n\nText.[^n]\n\n## ![](dot.png)\n\n## Real\n\nMore.\n\n"
+        "[^n]: See [the site](https://example.org/).\n",
+        encoding="utf-8",
     )
     result = run_booklet("build", str(folder), "--out", str(tmp_path / "out"), "--format", "epub,html")
     assert result.returncode == 0, result.stderr
@@ -184,9 +190,14 @@ def test_a_heading_without_text_stays_out_of_the_contents(tmp_path: Path, epub_r
     epub_reports.register(epub)
     with zipfile.ZipFile(epub) as book:
         nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
-    links = [a.xpath("string()").strip() for a in nav.iter("{http://www.w3.org/1999/xhtml}a")]
+        chapter = etree.fromstring(book.read("EPUB/ch01.xhtml"))
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    links = [a.xpath("string()").strip() for a in nav.iter(f"{xhtml}a")]
     assert "" not in links and "Real" in links
+    headings = [h.xpath("string()").strip() for h in chapter.iter(f"{xhtml}h2")]
+    assert headings == ["Real"]
     assert [m for m in epub_reports.epubcheck(epub) if m["severity"] != "USAGE"] == []
+    assert epub_reports.ace(epub) == []
 
 
 def test_footnote_links_both_ways_in_the_pdf(kamailio: Path) -> None:
