@@ -26,6 +26,9 @@ from generate import generate, to_single_markdown
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results.md"
+# What is measured: the committed tree (HEAD), unpacked in main(), so that edits in progress
+# in the working tree never reach the figures. `python -m booklet` runs from it (its cwd).
+CODE = ROOT
 GNU_TIME = "/usr/bin/time"
 
 
@@ -58,6 +61,7 @@ def measure(
                 capture_output=True,
                 text=True,
                 env=env,
+                cwd=CODE,
             )
             times.append(time.perf_counter() - started)
             if result.returncode != 0:
@@ -132,12 +136,7 @@ def run_case(
 def incremental(work: Path) -> dict[str, float]:
     """`make` with nothing changed, and after editing one chapter, in a copy of the repository."""
     copy = work / "repo"
-    files = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for file in files:
-        (copy / file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / file, copy / file)
+    shutil.copytree(CODE, copy)
     # The copy's own .venv: this interpreter, and a stamp as old as what it depends on, so that
     # Make never sets a venv up again (which would install the copy into this one).
     venv = VENV_BIN.parent
@@ -165,7 +164,7 @@ def incremental(work: Path) -> dict[str, float]:
 def warm(work: Path) -> dict[str, float]:
     """A rebuild in a process that has already built once (what `booklet serve` does)."""
     output = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "warm.py"), str(work / "warm")],
+        [sys.executable, str(CODE / "bench" / "warm.py"), str(work / "warm")],
         capture_output=True,
         text=True,
         check=True,
@@ -239,15 +238,29 @@ def table(title: str, results: list[Measure]) -> list[str]:
     return lines + [""]
 
 
+def snapshot(work: Path) -> Path:
+    """The committed tree (HEAD), unpacked: what the figures are of."""
+    target = work / "snapshot"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def main() -> None:
+    global CODE
     quick = "--quick" in sys.argv
     sections: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
+        CODE = snapshot(work)
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         cases = [
             (
                 "The Kamailio booklet",
-                ROOT / "content" / "kamailio-in-action",
+                CODE / "content" / "kamailio-in-action",
                 "kamailio-in-action",
                 3 if quick else 5,
             )
@@ -285,7 +298,7 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Made by `make bench` ({'quick' if quick else 'full'} run). Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.",
+        f"Made by `make bench` ({'quick' if quick else 'full'} run) of commit {commit}. Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.",
         "",
         *versions(),
         "",
