@@ -71,7 +71,7 @@ def build(
         data = impose_booklet(printed["pdf"].data)
         made.append((out_dir / f"{booklet.name}-print.pdf", data, time.perf_counter() - started))
     for note in printed["pdf"].moved_notes if "pdf" in printed else ():  # a note no page can hold
-        message = f"note [^{note.label}] is longer than a page: the PDF prints it after its paragraph"
+        message = f"note [^{note.label}] is too long for the foot of its page: the PDF prints it after its paragraph"
         diagnostics.warn(note.source, note.line, message)
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         made.append((out_dir / f"{booklet.name}-cover.png", resources["cover.png"], 0.0))

@@ -535,6 +535,7 @@ def test_a_note_longer_than_a_page_is_printed_in_the_text(tmp_path: Path) -> Non
     assert printed.result.warnings == ()
     assert [note.label for note in printed.result.moved_notes] == ["huge"]
     text = re.sub(r"\s+", "", pdftotext(printed.path))
+    text = re.sub(r"\d+(长注|第一章)", "", text)  # a page's number and the next page's head
     assert text.count("比一页还长") == 60 and "脚注到此结束。" in text
 
 
@@ -556,13 +557,35 @@ def test_cover_title_page_and_colophon(mixed: Printed) -> None:
 
 
 def test_no_heading_is_left_alone_at_a_page_foot(printed: Printed) -> None:
-    """The block after each section heading starts on the heading's page (break-after: avoid)."""
+    """The block after each chapter title and section heading starts on the heading's page."""
+    _assert_no_heading_alone(printed)
+
+
+def _assert_no_heading_alone(printed: Printed) -> None:
     pages = printed.result.pages
     for chapter in printed.booklet.chapters:
-        ids = re.findall(r'\bid="(ch\d\d-[bs]\d+)"', chapter.html)
+        ids = [chapter.id, *re.findall(r'\bid="(ch\d\d-[bs]\d+)"', chapter.html)]
         for heading, following in pairwise(ids):
-            if "-s" in heading:
-                assert pages[heading] == pages[following], heading
+            if "-b" not in heading:
+                assert pages[heading] == pages[following], f"{heading} alone on page {pages[heading]}"
+
+
+def test_a_chapter_title_is_never_alone_on_its_page(tmp_path: Path) -> None:
+    """Regression: a first paragraph citing a note longer than the rest of the page went to the
+    next page with its note (`footnote-policy: block`), leaving a page with only the title.
+
+    The note is set in the text after its paragraph instead, as a note longer than a page is.
+    """
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-chapter-title-alone", tmp_path)
+    assert printed.result.warnings == ()
+    _assert_no_heading_alone(printed)
+    assert [note.label for note in printed.result.moved_notes] == ["long"]
+    chapter = printed.booklet.chapters[0]
+    page = printed.result.pages[chapter.id]
+    lines = [line for line in bbox_lines(printed.path) if line.page == page]
+    assert any("这一章的第一段" in line.text for line in lines)
+    text = re.sub(r"\s+", "", pdftotext(printed.path))
+    assert text.count("注释里的一句话") == 15
 
 
 def test_a_character_without_a_glyph_stops_the_build(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ the document refers to (cover, images); returns a `model.PrintedPdf`:
     printed.data      # the PDF's bytes: tagged, built as PDF/UA-1, with /Lang and an outline
     printed.pages     # {element id: page number}: where each id landed, 1-based
     printed.warnings  # what WeasyPrint warned about (the tests require none)
-    printed.moved_notes  # notes longer than a page, set in the text instead (build warns)
+    printed.moved_notes  # notes set in the text instead of at the foot (build warns)
 
 `pages` is the print edition's pagination, for the EPUB's page list: every chapter
 (`ch01`), heading (`ch01-s01`), top-level block (`ch01-b003`) and note (`fn-x`) maps to
@@ -21,7 +21,10 @@ Sub-stages: `typeset` (clreq: spaces, punctuation, line breaking), then `layout`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+
+from lxml import html as lxml_html
 
 from booklet.errors import BookletError
 from booklet.model import Booklet, Footnote, PrintedPdf
@@ -36,7 +39,11 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
 
     A note longer than a page cannot float to the page foot (WeasyPrint 70 cannot split a
     note): the longest note is then set in the text after its paragraph instead, and so on
-    until the booklet lays out; such notes are listed in `moved_notes` (build warns).
+    until the booklet lays out. A shorter note can still be too long for the rest of its page:
+    `footnote-policy: block` then takes the paragraph calling it to the next page, and when
+    that paragraph follows a heading, the heading is left alone (a chapter's title on a page
+    of its own). The longest note that paragraph calls is then set in the text too, and the
+    booklet laid out again. Such notes are listed in `moved_notes` (build warns).
     """
     typeset = typeset_print_html(html, booklet.metadata.language)
     notes = sorted(_notes(booklet), key=lambda note: len(note.html), reverse=True)
@@ -52,7 +59,45 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
             moved.append(notes.pop(0))
             typeset = unfloat_note(typeset, moved[-1].id)
             continue
-        return PrintedPdf(data, pages, warnings, tuple(moved))
+        culprit = next(
+            (note for note in notes if note.id in _notes_after_lonely_headings(typeset, pages)), None
+        )
+        if culprit is None:
+            return PrintedPdf(data, pages, warnings, tuple(moved))
+        notes.remove(culprit)
+        moved.append(culprit)
+        typeset = unfloat_note(typeset, culprit.id)
+
+
+_ID = re.compile(r'\bid="(ch\d+(?:-[sb]\d+)?)"')
+
+
+def _notes_after_lonely_headings(html: str, pages: Mapping[str, int]) -> set[str]:
+    """The floated notes called by a block that starts on a later page than the heading before it.
+
+    Chapters (`ch01`, whose title opens the section), headings (`ch01-s02`) and top-level
+    blocks (`ch01-b003`) carry ids in document order (render_html).
+    """
+    lonely: list[str] = []
+    heading: str | None = None
+    for match in _ID.finditer(html):
+        name = match.group(1)
+        if "-b" not in name:
+            heading = heading or name
+            continue
+        if heading is not None and name in pages and heading in pages and pages[name] > pages[heading]:
+            lonely.append(name)
+        heading = None
+    if not lonely:
+        return set()
+    root = lxml_html.document_fromstring(html)
+    return {
+        str(note.get("id"))
+        for block_id in lonely
+        for note in root.xpath(
+            "//*[@id=$id]//span[contains(concat(' ', @class, ' '), ' footnote ')]", id=block_id
+        )
+    }
 
 
 def _notes(booklet: Booklet) -> list[Footnote]:

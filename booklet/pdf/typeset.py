@@ -123,9 +123,10 @@ def unfloat_note(html: str, note_id: str) -> str:
         block.getparent() is not None and "chapter" not in str(block.getparent().get("class") or "").split()
     ):
         block = block.getparent()
+    typeset = any("cjk-set" in str(a.get("class") or "").split() for a in note.iterancestors())
     note.drop_tree()  # keeps the text after the note in place
     note.tag, note.tail = "div", None
-    note.set("class", "footnote-flow")
+    note.set("class", "footnote-flow cjk-set" if typeset else "footnote-flow")  # its elastic points
     block.addnext(note)
     return _serialize(root)
 
