@@ -24,11 +24,11 @@ from booklet import cover, epub, fonts, render_html, web
 from booklet.content import load_booklet
 from booklet.errors import BookletError, Diagnostics
 from booklet.impose import impose_booklet
-from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
+from booklet.model import PAGE_SIZES, Booklet, PrintedPdf, writing_system
 
 FORMATS = ("pdf", "epub", "html")
-# The faces the EPUB embeds as subsets, as fontconfig patterns (see epub.FONT_FACES).
-EPUB_FONTS = {"regular": "Noto Serif CJK SC", "bold": "Noto Serif CJK SC:bold"}
+# The fontconfig style of each face the EPUB embeds (see epub.FONT_FACES; the family follows the language).
+EPUB_STYLES = {"regular": "", "bold": ":bold"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ def _make(
         return _print_edition(booklet, resources, built_at, printed).data
     if kind == "epub":
         documents = render_html.render_epub(booklet, built_at)
-        css = render_html.stylesheet("base.css", "epub.css")
+        css = render_html.stylesheet("base.css", "epub.css", language=booklet.metadata.language)
         pages = _print_edition(booklet, resources, built_at, printed).pages
         return epub.write_epub(booklet, documents, css, resources, built_at, pages, _subset_font)
     page = render_html.render_web(web.shape_for_web(booklet), built_at, "cover.png", links)
@@ -139,7 +139,8 @@ def _cover(booklet: Booklet) -> bytes:
     if booklet.metadata.cover is not None:
         return _read(booklet.metadata.cover)
     meta = booklet.metadata
-    faces = (_font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC"))
+    family = epub.FONT_FAMILIES.get(writing_system(meta.language), epub.FONT_FAMILIES["zh-Hans"])[0]
+    faces = (_font_face(f"{family}:bold"), _font_face(family))  # the language's glyph forms
     drawn_by = Path(cover.__file__).read_bytes()  # a change to the drawing code draws again
     key = repr(
         (
@@ -207,9 +208,9 @@ def _font_face(pattern: str) -> tuple[Path, int]:
     return Path(path), int(index or 0)
 
 
-def _subset_font(face: str, characters: str) -> bytes:
+def _subset_font(family: str, face: str, characters: str) -> bytes:
     """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
-    path, index = _font_face(EPUB_FONTS[face])
+    path, index = _font_face(family + EPUB_STYLES[face])
     key = "\0".join((_file_key((path, index)), fonts.SUBSET_VERSION, characters))
     return _cached("fonts", key, ".otf", lambda: fonts.subset_font(path.read_bytes(), index, characters))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from booklet.model import Metadata
+from booklet.model import Metadata, join_names
 
 SIZE = (1600, 2560)
 BACKGROUND = (27, 42, 66)
@@ -57,7 +57,7 @@ def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) ->
         author_font = _font(text_face, 72)
         _draw_lines(
             draw,
-            wrap("、".join(metadata.authors), author_font, TEXT_WIDTH),
+            wrap(join_names(metadata.authors, metadata.language), author_font, TEXT_WIDTH),
             author_font,
             SIZE[1] - 640,
             INK,

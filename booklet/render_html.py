@@ -14,13 +14,25 @@ from datetime import datetime
 from pathlib import Path
 
 import jinja2
+import yaml
 from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup
 
-from booklet.model import Booklet, Chapter, Footnote
+from booklet.model import Booklet, Chapter, Footnote, join_names, writing_system
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def labels(language: str) -> dict[str, str]:
+    """The interface words for a booklet in `language` (a BCP 47 tag): `templates/labels.yml`."""
+    return _labels()[writing_system(language)]
+
+
+@functools.cache
+def _labels() -> dict[str, dict[str, str]]:
+    tables: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "labels.yml").read_text(encoding="utf-8"))
+    return tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +47,11 @@ def template_files() -> tuple[Path, ...]:
     return tuple(sorted(p for p in TEMPLATES.rglob("*") if p.is_file()))
 
 
-def stylesheet(*names: str) -> str:
-    """The CSS files, joined in order (`base.css` first: the shared typography)."""
+def stylesheet(*names: str, language: str = "zh-CN") -> str:
+    """The CSS files, joined in order (`base.css` first: the shared typography, clreq); then,
+    for a language not written in CJK, `latin.css` (its indents and italics)."""
+    if writing_system(language) == "other":
+        names = (*names, "latin.css")
     return "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in names)
 
 
@@ -53,7 +68,7 @@ def render_print(booklet: Booklet, built_at: datetime, cover_href: str, page_siz
             built_at=built_at,
             cover_href=cover_href,
             page_size=page_size,
-            css=Markup(stylesheet("base.css", "print.css")),
+            css=Markup(stylesheet("base.css", "print.css", language=booklet.metadata.language)),
         )
     )
 
@@ -94,14 +109,14 @@ def render_web(booklet: Booklet, built_at: datetime, cover_src: str, links: dict
             built_at=built_at,
             cover_src=cover_src,
             links=links,
-            css=Markup(stylesheet("base.css", "web.css")),
+            css=Markup(stylesheet("base.css", "web.css", language=booklet.metadata.language)),
         )
     )
 
 
 @functools.cache  # compiled templates are kept; FileSystemLoader reloads a template whose file changed
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -109,6 +124,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(labels=labels, writing_system=writing_system)
+    env.filters["names"] = join_names  # {{ meta.authors | names(meta.language) }}
+    return env
 
 
 def _fragment(html: str) -> Markup:

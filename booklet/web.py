@@ -21,19 +21,15 @@ from collections.abc import Mapping
 from lxml import etree
 from lxml import html as lxml_html
 
+from booklet import render_html
 from booklet.model import Booklet, Chapter, Footnote
-
-# What a screen reader says for a call's button, and the popover's link to the notes list.
-_LABELS = {
-    "zh": ("注释", "章末注释", "关闭", "表格"),
-    "ja": ("注", "章末の注", "閉じる", "表"),
-    "en": ("Note", "All notes", "Close", "Table"),
-}
 
 
 def shape_for_web(booklet: Booklet) -> Booklet:
     """The booklet with each chapter's body shaped for the web page (see the module docstring)."""
-    labels = _LABELS.get(booklet.metadata.language.split("-")[0].lower(), _LABELS["en"])
+    words = render_html.labels(booklet.metadata.language)
+    # What a screen reader says for a call's button, the popover's link to the notes, a table.
+    labels = (words["note"], words["all_notes"], words["close"], words["table"])
     chapters = tuple(_shape_chapter(chapter, labels) for chapter in booklet.chapters)
     return dataclasses.replace(booklet, chapters=chapters)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from booklet.model import Booklet, Heading
+from booklet.model import Booklet, Heading, join_names
 from booklet.render_html import EpubDocument, render_template
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -87,7 +87,7 @@ def finish_documents(
 def cover_alt(booklet: Booklet) -> str:
     """The cover's text alternative: what the generated cover shows, title first."""
     meta = booklet.metadata
-    parts = [meta.title, meta.subtitle or "", "、".join(meta.authors)]
+    parts = [meta.title, meta.subtitle or "", join_names(meta.authors, meta.language)]
     return " — ".join(part for part in parts if part)
 
 
