@@ -234,6 +234,13 @@ def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:
     Text lines step by 1.75 × the body size; notes by 1.5 × theirs, a size that also divides
     the measure. A note starts with its number; a note's later paragraph is indented.
     """
+    checked, ragged = _flushness(printed)
+    assert checked > 20
+    assert ragged == []
+
+
+def _flushness(printed: Printed) -> tuple[int, list[str]]:
+    """How many full lines were measured, and those that do not end at the block's right edge."""
     width, size = GEOMETRY[printed.booklet.metadata.page_size]
     measure = int(width * 0.75 / size) * size
     note_size = measure / round(measure / (0.8 * size))
@@ -250,8 +257,23 @@ def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:
             checked += 1
             if abs(line.x1 - right) > 0.5:
                 ragged.append(f"page {line.page}: {line.text} ends {right - line.x1:.2f} pt short")
-    assert checked > 20
+    return checked, ragged
+
+
+def test_traditional_chinese_full_lines_end_flush(tmp_path: Path) -> None:
+    """Regression (zh-TW): lines with 。「」, emphasis, Latin and a note, in Noto Serif CJK TC
+    (which centres 。，、 in the em box), end at the block's right edge like zh-CN lines do."""
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-zh-tw-flush", tmp_path)
+    assert printed.result.warnings == ()
+    faces = {g.font.split("+", 1)[-1] for g in glyphs(printed.path) if HAN.match(g.text)}
+    assert "Noto-Serif-CJK-TC" in faces and "Noto-Serif-CJK-SC" not in faces
+    checked, ragged = _flushness(printed)
+    assert checked >= 10
     assert ragged == []
+    lines = bbox_lines(printed.path)
+    assert [
+        line.text for line in lines if line.text[:1] in NO_LINE_START or line.text[-1:] in NO_LINE_END
+    ] == []
 
 
 def test_no_prohibited_punctuation_at_a_line_start_or_end(printed: Printed) -> None:

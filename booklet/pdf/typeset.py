@@ -78,9 +78,13 @@ _SPACE_RUN = re.compile("[ \t\n]+")
 # A space the author put between a wide character and a Latin one (clreq §3.4.2: a quarter em).
 _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=[{WIDE}])")
 # Where an elastic point goes: after a run of closing punctuation that a Han character,
-# a Latin letter or opening punctuation follows, and where Han meets Latin.
+# a Latin letter or opening punctuation follows; where Han meets Latin; before opening
+# punctuation; on both sides of a dash or an ellipsis (——, ……). The more points a line has,
+# the smaller each one's share of its slack (a line with one point showed a 1-em gap).
+DASHES = "—…"
 _ELASTIC = re.compile(
-    f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
+    f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}{DASHES}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
+    f"|(?<=[{HAN}{LATIN}])(?=[{OPENING}{DASHES}])|(?<=[{DASHES}])(?=[{HAN}{LATIN}{OPENING}])"
 )
 # A URL in the text: `word-break: break-all` lets WeasyPrint cut a part too long for a line.
 _URL = re.compile(f'https?://[^\\s{WIDE}<>"]+')
