@@ -12,7 +12,6 @@ import hashlib
 import multiprocessing
 import os
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from booklet import cover, epub, fonts, render_html, web
+from booklet import cover, epub, files, fonts, render_html, web
 from booklet.content import load_booklet
 from booklet.errors import BookletError, Diagnostics
 from booklet.impose import impose_booklet
@@ -255,17 +254,9 @@ def _prepare(out_dir: Path) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> int:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    """Write through a temporary file beside `path` (files.py): a reader never sees half a file."""
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        files.write_atomically(path, data)
     except OSError as error:
         raise BookletError(
             path, None, f"cannot write ({error.strerror}): choose another folder with --out"

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from PIL import Image as PILImage
 
 from booklet.errors import BookletError
+from booklet.files import write_atomically
 
 REMOTE_TIMEOUT = 10.0  # seconds, for connecting and for each read
 REMOTE_MAX_BYTES = 20 * 1024 * 1024
@@ -130,14 +129,7 @@ def _store(target: Path, data: bytes) -> None:
     """Write into the cache atomically, so that a half-fetched image is never taken for a whole one."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".fetch-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(target, data)
     except OSError as error:
         raise BookletError(
             target.parent, None, f"cannot write the image cache: {error.strerror}: set XDG_CACHE_HOME"

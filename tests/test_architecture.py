@@ -5,6 +5,7 @@ package (`pdf/layout.py`) counts as its package (`pdf`), and may import its own 
 Choices where the style guide is silent, each for a reason:
 - `images` and `sanitize` are part of the reading stage (content's helpers): `config`
   checks the cover with `images`, `content` uses both.
+- `files` (one atomic write) serves `build`'s outputs and caches and `images`' fetched copies.
 - `cover`, `fonts`, `pdf_fonts` and `impose` are value → bytes helpers of the writers.
 - writers may import `render_html` (the stage just before them) for its templates.
 - `serve`, the live preview, is a front end like `cli`: it calls `build`.
@@ -24,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "model": set(),
     "sanitize": set(),
-    "images": {"errors"},
+    "files": set(),
+    "images": {"errors", "files"},
     "config": {"errors", "model", "images"},
     "content": {"errors", "model", "config", "images", "sanitize"},
     "render_html": {"errors", "model"},
@@ -35,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "pdf": WRITER,
     "epub": WRITER,
     "web": WRITER,
-    "build": {"errors", "model", "config", "content", "render_html", "cover", "fonts", "pdf", "epub", "web", "impose"},
+    "build": {"errors", "model", "config", "content", "render_html", "cover", "files", "fonts", "pdf", "epub", "web", "impose"},
     "serve": {"build", "errors", "render_html", "model"},
     "cli": {"build", "errors", "serve"},
     "__main__": {"cli"},
@@ -44,7 +46,7 @@ ALLOWED: dict[str, set[str]] = {
 # Only the command line reads SOURCE_DATE_EPOCH and asks for the time; only the front ends print.
 CLOCK_AND_EPOCH = {"cli"}
 PRINTERS = {"cli", "serve"}
-ENVIRONMENT = {"config", "content", "build", "cli", "images"}
+ENVIRONMENT = {"config", "content", "build", "cli", "images", "files"}
 
 
 def modules() -> list[tuple[str, Path]]:
