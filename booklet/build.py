@@ -61,6 +61,7 @@ def build(
     helper = _make_epub_fonts_aside(booklet, resources, built_at) if "epub" in formats else None
     for kind in formats:
         if kind == "epub" and helper is not None:
+            _print_edition(booklet, resources, built_at, printed)  # the page list's layout, meanwhile
             helper.join()  # its font subsets are in the cache now
         started = time.perf_counter()
         data = _make(kind, booklet, resources, built_at, links, printed)
