@@ -8,6 +8,7 @@ it wrote. Everything is read and checked before anything is written.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -187,6 +188,7 @@ def _make_epub_fonts(booklet: Booklet, resources: dict[str, bytes], built_at: da
         return
 
 
+@functools.cache  # fontconfig is a subprocess: ask once per pattern, not for every cover and subset
 def _font_face(pattern: str) -> tuple[Path, int]:
     """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
     try:

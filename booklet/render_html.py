@@ -42,11 +42,6 @@ class EpubDocument:
     xhtml: str
 
 
-def template_files() -> tuple[Path, ...]:
-    """Every file the outputs are made from (for caches and the preview's watcher)."""
-    return tuple(sorted(p for p in TEMPLATES.rglob("*") if p.is_file()))
-
-
 def stylesheet(*names: str, language: str = "zh-CN") -> str:
     """The CSS files, joined in order (`base.css` first: the shared typography, clreq); then,
     for a language not written in CJK, `latin.css` (its indents and italics)."""
@@ -165,9 +160,45 @@ def _inline_footnotes(chapter: Chapter) -> str:
 # Every block a note may hold (Markdown and the sanitizer's raw HTML): in print they become
 # `<span class="fn-TAG">`, and print.css gives each the display of its tag.
 NOTE_BLOCKS = frozenset(
-    "p ul ol li dl dt dd blockquote pre table caption colgroup col thead tbody tfoot tr td th "
-    "h1 h2 h3 h4 h5 h6 hr div section article aside header footer figure figcaption details "
-    "summary address".split()
+    [
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "address",
+    ]
 )
 
 
