@@ -3,17 +3,19 @@
 The stages, in order (dependencies point down this list only; tests/test_architecture.py
 holds the exact table):
 
-1. `errors`      – `BookletError`, warnings, how they print
-2. `model`       – frozen dataclasses passed between stages
-3. `files`       – one atomic write (a temporary file, renamed into place)
-4. `config`      – `booklet.yml` and front matter → `Metadata` (all YAML passes here),
-   with its helpers `images` (local and fetched images) and `sanitize` (safe raw HTML)
-5. `content`     – chapter files / a single post → `Booklet` (Markdown → HTML, once)
-6. `render_html` – Jinja2 templates over the `Booklet` → HTML / XHTML text
-7. `cover`, `fonts`, `pdf_fonts`, `impose` – value → bytes helpers of the writers
-8. `pdf`, `epub`, `web` – one output each, as bytes (`pdf` also gives the pagination)
-9. `build`       – the order of stages; caches; atomic writes of the outputs
-10. `cli`, `serve` – the command line and the live preview
+1. `errors`, `model`, `scripts` – located problems; the frozen values passed between stages;
+   writing systems (language tag → system, CJK character classes, kinsoku, name joining)
+2. `files`, `cache`  – one atomic write; the user's cache of covers and font subsets
+3. `content`     – the reading stage, the only one that reads the author's files:
+   `text` (UTF-8, YAML with lines) · `config` (booklet.yml, front matter → `Metadata`) ·
+   `sources` (folders, posts) · `markdown` (with `sanitize`) · `images` · `assemble` → `Booklet`
+4. `theme`       – the Jinja2 environment over templates/, interface words, stylesheets
+5. `assets`, `fonts`, `cover` – typed files (href, media type, bytes); fonts and subsets;
+   the generated cover
+6. `pdf` (`notes` · `typeset` · `layout` · `compact` · `impose`), `epub` (`documents` ·
+   `package`), `web` (`shape`) – one writer per output: model and assets in, bytes out
+7. `build`       – the order of stages and the atomic writes of the outputs
+8. `cli`, `serve` – the command line and the live preview
 """
 
 __version__ = "0.1.0"

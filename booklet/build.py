@@ -1,34 +1,35 @@
-"""The order of stages: load → render → write, and the only place outputs are written.
+"""The order of stages: load → write each output, and the only place outputs are written.
 
 Takes a source path, an output folder, the formats wanted and the build date;
 writes `<name>.pdf`, `<name>.epub` and `<name>.html` atomically (a temporary
 file in the output folder, renamed into place once complete) and returns what
-it wrote. Everything is read and checked before anything is written.
+it wrote. Everything is read and checked before anything is written. Each writer
+(`pdf`, `epub`, `web`) takes the model and its assets and returns bytes.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import multiprocessing
 import os
-import subprocess
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from booklet import cover, epub, files, fonts, render_html, web
+from booklet import files
+from booklet.assets import Asset, Assets
 from booklet.content import load_booklet
+from booklet.cover import cover_png
+from booklet.epub import write_epub
 from booklet.errors import BookletError, Diagnostics
-from booklet.impose import impose_booklet
-from booklet.model import PAGE_SIZES, Booklet, PrintedPdf, writing_system
+from booklet.fonts import cached_subset
+from booklet.model import Booklet, PrintedPdf
+from booklet.web import write_web
 
 FORMATS = ("pdf", "epub", "html")
-# The fontconfig style of each face the EPUB embeds (see epub.FONT_FACES; the family follows the language).
-EPUB_STYLES = {"regular": "", "bold": ":bold"}
+
+__all__ = ["FORMATS", "Output", "build", "read_assets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +56,21 @@ def build(
     `impose` (or `impose: true` in booklet.yml): with the PDF, also write `<name>-print.pdf`.
     """
     booklet = load_booklet(source, diagnostics, remote_cache)
-    resources = _resources(booklet)
+    assets = read_assets(booklet)
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)
     printed: dict[str, PrintedPdf] = {}  # the PDF, laid out once: its pagination feeds the EPUB's page list
-    helper = _make_epub_fonts_aside(booklet, resources, built_at) if "epub" in formats else None
+    helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
     for kind in formats:
         if kind == "epub" and helper is not None:
-            _print_edition(booklet, resources, built_at, printed)  # the page list's layout, meanwhile
+            _print_edition(booklet, assets, built_at, printed)  # the page list's layout, meanwhile
             helper.join()  # its font subsets are in the cache now
         started = time.perf_counter()
-        data = _make(kind, booklet, resources, built_at, links, printed)
+        data = _make(kind, booklet, assets, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
     if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
+        from booklet.pdf.impose import impose_booklet
+
         started = time.perf_counter()
         data = impose_booklet(printed["pdf"].data)
         made.append((out_dir / f"{booklet.name}-print.pdf", data, time.perf_counter() - started))
@@ -75,7 +78,7 @@ def build(
         message = f"note [^{note.label}] is too long for the foot of its page: the PDF prints it after its paragraph"
         diagnostics.warn(note.source, note.line, message)
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
-        made.append((out_dir / f"{booklet.name}-cover.png", resources["cover.png"], 0.0))
+        made.append((out_dir / f"{booklet.name}-cover.png", assets.cover.data, 0.0))
     if strict and diagnostics.warnings:
         raise BookletError(None, None, "warnings are errors with --strict: nothing was written")
     _prepare(out_dir)
@@ -91,41 +94,39 @@ def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[
 def _make(
     kind: str,
     booklet: Booklet,
-    resources: dict[str, bytes],
+    assets: Assets,
     built_at: datetime,
     links: dict[str, str],
     printed: dict[str, PrintedPdf],
 ) -> bytes:
     if kind == "pdf":
-        return _print_edition(booklet, resources, built_at, printed).data
+        return _print_edition(booklet, assets, built_at, printed).data
     if kind == "epub":
-        documents = render_html.render_epub(booklet, built_at)
-        css = render_html.stylesheet("base.css", "epub.css", language=booklet.metadata.language)
-        pages = _print_edition(booklet, resources, built_at, printed).pages
-        return epub.write_epub(booklet, documents, css, resources, built_at, pages, _subset_font)
-    page = render_html.render_web(web.shape_for_web(booklet), built_at, "cover.png", links)
-    return web.inline_resources(page, booklet, resources)
+        pages = _print_edition(booklet, assets, built_at, printed).pages
+        return write_epub(booklet, assets, built_at, pages, cached_subset)
+    return write_web(booklet, assets, built_at, links)
 
 
 def _print_edition(
-    booklet: Booklet, resources: dict[str, bytes], built_at: datetime, printed: dict[str, PrintedPdf]
+    booklet: Booklet, assets: Assets, built_at: datetime, printed: dict[str, PrintedPdf]
 ) -> PrintedPdf:
     """The PDF, laid out once per build: its bytes, and on which page each element id lands."""
     if "pdf" not in printed:
-        from booklet import pdf  # imports WeasyPrint (half a second): a web-page-only build never needs it
-
-        html = render_html.render_print(
-            booklet, built_at, "cover.png", PAGE_SIZES[booklet.metadata.page_size]
+        from booklet.pdf import (
+            write_pdf,  # imports WeasyPrint (half a second): a web-page-only build never needs it
         )
-        printed["pdf"] = pdf.write_pdf(html, booklet, resources)
+
+        printed["pdf"] = write_pdf(booklet, assets, built_at)
     return printed["pdf"]
 
 
-def _resources(booklet: Booklet) -> dict[str, bytes]:
-    """The files the outputs refer to, by the href they use: the cover and every image."""
-    resources = {image.href: _read(image.source) for image in booklet.images}
-    resources["cover.png"] = _cover(booklet)
-    return resources
+def read_assets(booklet: Booklet) -> Assets:
+    """The files the outputs refer to: every image, and the author's cover or the generated one."""
+    images = tuple(Asset(image.href, image.media_type, _read(image.source)) for image in booklet.images)
+    cover = (
+        _read(booklet.metadata.cover) if booklet.metadata.cover is not None else cover_png(booklet.metadata)
+    )
+    return Assets(Asset("cover.png", "image/png", cover), images)
 
 
 def _read(path: Path) -> bytes:
@@ -135,30 +136,8 @@ def _read(path: Path) -> bytes:
         raise BookletError(path, None, f"cannot read: {error.strerror}") from None
 
 
-def _cover(booklet: Booklet) -> bytes:
-    """The author's cover, or the generated one: drawn once, then taken from the user's cache."""
-    if booklet.metadata.cover is not None:
-        return _read(booklet.metadata.cover)
-    meta = booklet.metadata
-    family = epub.FONT_FAMILIES.get(writing_system(meta.language), epub.FONT_FAMILIES["zh-Hans"])[0]
-    faces = (_font_face(f"{family}:bold"), _font_face(family))  # the language's glyph forms
-    drawn_by = Path(cover.__file__).read_bytes()  # a change to the drawing code draws again
-    key = repr(
-        (
-            meta.title,
-            meta.subtitle,
-            meta.authors,
-            meta.publisher,
-            meta.language,
-            *map(_file_key, faces),
-            drawn_by,
-        )
-    )
-    return _cached("covers", key, ".png", lambda: cover.make_cover(meta, *faces))
-
-
 def _make_epub_fonts_aside(
-    booklet: Booklet, resources: dict[str, bytes], built_at: datetime
+    booklet: Booklet, assets: Assets, built_at: datetime
 ) -> multiprocessing.process.BaseProcess | None:
     """On a second core, make the EPUB's font subsets while this process lays out the PDF.
 
@@ -172,76 +151,18 @@ def _make_epub_fonts_aside(
     if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return None
     helper = multiprocessing.get_context("fork").Process(
-        target=_make_epub_fonts, args=(booklet, resources, built_at), daemon=True
+        target=_make_epub_fonts, args=(booklet, assets, built_at), daemon=True
     )
     helper.start()
     return helper
 
 
-def _make_epub_fonts(booklet: Booklet, resources: dict[str, bytes], built_at: datetime) -> None:
+def _make_epub_fonts(booklet: Booklet, assets: Assets, built_at: datetime) -> None:
     """The child's work; multiprocessing ends it with `os._exit` (no handler of the parent's runs twice)."""
     try:
-        documents = render_html.render_epub(booklet, built_at)
-        pages = {booklet.chapters[0].id: 1}
-        epub.write_epub(booklet, documents, "", resources, built_at, pages, _subset_font)
+        write_epub(booklet, assets, built_at, {booklet.chapters[0].id: 1}, cached_subset)
     except BaseException:  # noqa: BLE001 - silently: the parent makes the subsets itself and reports any error
         return
-
-
-@functools.cache  # fontconfig is a subprocess: ask once per pattern, not for every cover and subset
-def _font_face(pattern: str) -> tuple[Path, int]:
-    """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
-    try:
-        found = subprocess.run(
-            ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        raise BookletError(
-            None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts"
-        ) from None
-    path, index, family = found.split("|", 2)
-    if pattern.split(":")[0] not in family:
-        raise BookletError(
-            None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)"
-        )
-    return Path(path), int(index or 0)
-
-
-def _subset_font(family: str, face: str, characters: str) -> bytes:
-    """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
-    path, index = _font_face(family + EPUB_STYLES[face])
-    key = "\0".join((_file_key((path, index)), fonts.SUBSET_VERSION, characters))
-    return _cached("fonts", key, ".otf", lambda: fonts.subset_font(path.read_bytes(), index, characters))
-
-
-def _file_key(face: tuple[Path, int]) -> str:
-    """A font file's identity for a cache key: a font updated by the system makes new entries."""
-    path, index = face
-    stat = path.stat()
-    return f"{path}|{index}|{stat.st_size}|{stat.st_mtime_ns}"
-
-
-def _cached(kind: str, key: str, suffix: str, make: Callable[[], bytes]) -> bytes:
-    """`make()`'s bytes, kept in the user's cache under a digest of `key`."""
-    cached = cache_dir() / kind / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
-    if cached.is_file():
-        return cached.read_bytes()
-    data = make()
-    try:  # a cache that cannot be written only costs time
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(cached, data)
-    except (OSError, BookletError):
-        pass
-    return data
-
-
-def cache_dir() -> Path:
-    """$XDG_CACHE_HOME/booklet, or ~/.cache/booklet (XDG Base Directory Specification)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "booklet"
 
 
 def _prepare(out_dir: Path) -> None:

@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
-    from booklet.build import build, cache_dir
+    from booklet.build import build
+    from booklet.cache import cache_dir
 
     parser = _parser()
     args = parser.parse_args(argv)

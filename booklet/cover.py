@@ -1,6 +1,7 @@
 """Stage 3 (shared): the generated cover, one PNG for the EPUB and the PDF's first page.
 
-Takes the metadata and two faces of the booklet's font (file, index in a collection);
+Takes the metadata (`cover_png` finds the language's faces and keeps the drawing in the
+user's cache; `make_cover` takes two faces of the font: file, index in a collection);
 returns PNG bytes, 1600×2560 px as Kindle asks. Titles wrap by measured width with the
 line-breaking rules of Chinese and Japanese (clreq §3.1.7, JLREQ §3.1.7 kinsoku): no
 closing mark or pause mark starts a line, no opening mark ends one, and a Latin word is
@@ -16,7 +17,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from booklet.model import Metadata, join_names
+from booklet.cache import cached, file_key
+from booklet.fonts import FONT_FAMILIES, font_face
+from booklet.model import Metadata
+from booklet.scripts import NO_LINE_END, NO_LINE_START, join_names, writing_system
 
 SIZE = (1600, 2560)
 BACKGROUND = (27, 42, 66)
@@ -27,17 +31,31 @@ MUTED = (178, 186, 198)
 MARGIN = 150  # the outer frame's distance from the edge
 TEXT_WIDTH = SIZE[0] - 2 * 230
 
-# clreq §3.1.7 / JLREQ: characters that may not begin a line, and that may not end one.
-NO_LINE_START = set(
-    "）)]｝}〕〉》」』】〙〗〟’”｠»、。，．,.：:；;！!？?‼⁇⁈⁉・·‐゠–〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々〻％%‰℃"
-)
-NO_LINE_END = set("（([｛{〔〈《「『【〘〖〝‘“｟«")
 # A break right after one of these (or at a space) reads naturally in a title.
 NATURAL_BREAK_AFTER = set("》」』）)】〕：:，,、；;。！!？?—–-/") | {" "}
 NATURAL_BREAK_BEFORE = set("《「『（(【〔")
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F'’.\-_/+#&]+| +|.", re.DOTALL)
 
 FontFace = tuple[Path, int]
+
+
+def cover_png(meta: Metadata) -> bytes:
+    """The generated cover, drawn in the language's face: drawn once, then taken from the user's cache."""
+    family = FONT_FAMILIES.get(writing_system(meta.language), FONT_FAMILIES["zh-Hans"])[0]
+    faces = (font_face(f"{family}:bold"), font_face(family))  # the language's glyph forms
+    drawn_by = Path(__file__).read_bytes()  # a change to the drawing code draws again
+    key = repr(
+        (
+            meta.title,
+            meta.subtitle,
+            meta.authors,
+            meta.publisher,
+            meta.language,
+            *map(file_key, faces),
+            drawn_by,
+        )
+    )
+    return cached("covers", key, ".png", lambda: make_cover(meta, *faces))
 
 
 # The preview (`booklet serve`) rebuilds on every save: draw and encode a cover once per metadata.

@@ -1,20 +1,68 @@
-"""Stage 3b (EPUB): font subsets, so that a reader without a CJK font shows no tofu.
+"""Fonts: which face each writing system uses, where fontconfig finds it, and subsets of it.
 
-Takes a font file's bytes (an OpenType font, or one face of a collection) and the
-characters a booklet uses; returns an OpenType (CFF) font holding exactly those
-characters. Values in, bytes out: reading the font file and caching the result on
-disk belong to `build`. `SUBSET_VERSION` goes into that cache's key, so a change of
-the options below invalidates old subsets.
+Takes a writing system, a face name and the characters a booklet uses; returns the installed
+font file (`font_face`, asked of fontconfig once per pattern) or an OpenType (CFF) subset
+holding exactly those characters (`subset_font`, for the EPUB, so that a reader without a
+CJK font shows no tofu; `cached_subset` keeps it in the user's cache). `SUBSET_VERSION`
+goes into that cache's key, so a change of the options below invalidates old subsets.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import subprocess
+from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+from booklet.cache import cached, file_key
+from booklet.errors import BookletError
+
 SUBSET_VERSION = "1"
+
+# The faces embedded when `embed_fonts` is on: (name handed to `subset_fonts`, CSS weight, file).
+FONT_FACES = (("regular", 400, "fonts/serif-regular.otf"), ("bold", 700, "fonts/serif-bold.otf"))
+# Each CJK writing system's face (regional glyph forms, and where 。、 sit: centred in zh-Hant),
+# then the same design under the names other systems give it.
+FONT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "zh-Hans": ("Noto Serif CJK SC", "Source Han Serif SC", "Songti SC"),
+    "zh-Hant": ("Noto Serif CJK TC", "Source Han Serif TC", "Songti TC"),
+    "ja": ("Noto Serif CJK JP", "Source Han Serif", "Hiragino Mincho ProN"),
+    "ko": ("Noto Serif CJK KR", "Source Han Serif K", "AppleMyungjo"),
+}
+# The fontconfig style of each face the EPUB embeds (the family follows the language).
+FACE_STYLES = {"regular": "", "bold": ":bold"}
+
+
+@functools.cache  # fontconfig is a subprocess: ask once per pattern, not for every cover and subset
+def font_face(pattern: str) -> tuple[Path, int]:
+    """Ask fontconfig where a font lives (file, face index in a collection); the CJK fonts are a set-up step (`make`)."""
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}|%{index}|%{family}", pattern],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        raise BookletError(
+            None, None, "fontconfig (fc-match) is missing: run `make` to install the fonts"
+        ) from None
+    path, index, family = found.split("|", 2)
+    if pattern.split(":")[0] not in family:
+        raise BookletError(
+            None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)"
+        )
+    return Path(path), int(index or 0)
+
+
+def cached_subset(family: str, face: str, characters: str) -> bytes:
+    """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
+    path, index = font_face(family + FACE_STYLES[face])
+    key = "\0".join((file_key((path, index)), SUBSET_VERSION, characters))
+    return cached("fonts", key, ".otf", lambda: subset_font(path.read_bytes(), index, characters))
 
 
 def subset_font(font: bytes, index: int, characters: str) -> bytes:

@@ -107,29 +107,3 @@ class PrintedPdf:
     warnings: tuple[str, ...] = ()  # what WeasyPrint warned about while laying out
     # Notes longer than a page, set in the text after their paragraph instead of at the foot.
     moved_notes: tuple[Footnote, ...] = ()
-
-
-# Writing systems with their own conventions (fonts, interface words, name lists, indents).
-WritingSystem = Literal["zh-Hans", "zh-Hant", "ja", "ko", "other"]
-_HANT_REGIONS = {"tw", "hk", "mo"}
-
-
-def writing_system(language: str) -> WritingSystem:
-    """The writing system a BCP 47 tag asks for: `zh-TW`, `zh-HK`, `zh-Hant…` → Traditional Chinese,
-    any other `zh` → Simplified; `ja`, `ko`; everything else (en, fr, de…) → "other"."""
-    subtags = language.lower().replace("_", "-").split("-")
-    if subtags[0] in ("zh", "cmn", "yue"):
-        if "hans" in subtags:
-            return "zh-Hans"
-        if "hant" in subtags or _HANT_REGIONS & set(subtags[1:]) or subtags[0] == "yue":
-            return "zh-Hant"
-        return "zh-Hans"
-    if subtags[0] in ("ja", "ko"):
-        return subtags[0]  # type: ignore[return-value]
-    return "other"
-
-
-def join_names(names: tuple[str, ...] | list[str], language: str) -> str:
-    """Authors as one line: `、` between names in Chinese and Japanese, `, ` in any other language
-    (a comma, unlike "and", needs no translation)."""
-    return ("、" if writing_system(language) in ("zh-Hans", "zh-Hant", "ja") else ", ").join(names)

@@ -28,7 +28,7 @@ from typing import TextIO
 
 import watchfiles
 
-from booklet import render_html
+from booklet import theme
 from booklet.build import build
 from booklet.errors import BookletError, Diagnostics
 
@@ -118,7 +118,7 @@ class Preview:
         """After each batch of changes to the content, the templates or the CSS: page now, print next."""
         folder = self.source if self.source.is_dir() else self.source.parent
         for _changes in watchfiles.watch(
-            folder, render_html.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
+            folder, theme.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
         ):
             if self.rebuild_page():
                 self.print_wanted.set()
@@ -137,7 +137,7 @@ class Preview:
     def page(self) -> bytes:
         """The built page with the preview's error box and reload script, or only those."""
         path = self.out / self.page_name
-        snippet = render_html.render_template(
+        snippet = theme.render_template(
             "web_preview.html.j2", error=self.error, version=str(self.version), standalone=not path.is_file()
         )
         if not path.is_file():

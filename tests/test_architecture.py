@@ -1,13 +1,13 @@
 """The stages' dependencies point one way (STYLE.md §1), read from each module's imports with `ast`.
 
-The table below is STYLE.md §1's, fitted to the modules that exist. A module inside a
-package (`pdf/layout.py`) counts as its package (`pdf`), and may import its own package.
-Choices where the style guide is silent, each for a reason:
-- `images` and `sanitize` are part of the reading stage (content's helpers): `config`
-  checks the cover with `images`, `content` uses both.
-- `files` (one atomic write) serves `build`'s outputs and caches and `images`' fetched copies.
-- `cover`, `fonts`, `pdf_fonts` and `impose` are value → bytes helpers of the writers.
-- writers may import `render_html` (the stage just before them) for its templates.
+The table below is STYLE.md §1's house. A module inside a package (`pdf/layout.py`) counts
+as its package (`pdf`), and may import its own package. Choices where the style guide is
+silent, each for a reason:
+- `files` (one atomic write) serves `build`'s outputs, `cache` and `content`'s fetched images.
+- `fonts` knows each writing system's face and asks fontconfig where it is; it keeps its
+  subsets in `cache`. `cover` draws in those faces and keeps its drawing in `cache` too.
+- the writers (`pdf`, `epub`, `web`) take the model and `assets` and use `theme` for their
+  templates; they import no reader and no other writer (`epub` asks `fonts` for the faces).
 - `serve`, the live preview, is a front end like `cli`: it calls `build`.
 """
 
@@ -19,34 +19,32 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "booklet"
-WRITER = {"errors", "model", "render_html", "cover", "fonts", "pdf_fonts", "impose"}
+WRITER = {"errors", "model", "scripts", "theme", "assets"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "model": set(),
-    "sanitize": set(),
+    "scripts": set(),
     "files": set(),
-    "images": {"errors", "files"},
-    "config": {"errors", "model", "images"},
-    "content": {"errors", "model", "config", "images", "sanitize"},
-    "render_html": {"errors", "model"},
-    "cover": {"errors", "model"},
-    "fonts": {"errors", "model"},
-    "pdf_fonts": {"errors", "model"},
-    "impose": {"errors", "model"},
+    "assets": set(),
+    "cache": {"files"},
+    "content": {"errors", "model", "files"},
+    "theme": {"model", "scripts"},
+    "fonts": {"errors", "cache"},
+    "cover": {"model", "scripts", "fonts", "cache"},
     "pdf": WRITER,
-    "epub": WRITER,
+    "epub": WRITER | {"fonts"},
     "web": WRITER,
-    "build": {"errors", "model", "config", "content", "render_html", "cover", "files", "fonts", "pdf", "epub", "web", "impose"},
-    "serve": {"build", "errors", "render_html", "model"},
-    "cli": {"build", "errors", "serve"},
+    "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web"},
+    "serve": {"build", "errors", "theme"},
+    "cli": {"build", "cache", "errors", "serve"},
     "__main__": {"cli"},
     "__init__": set(),
 }
 # Only the command line reads SOURCE_DATE_EPOCH and asks for the time; only the front ends print.
 CLOCK_AND_EPOCH = {"cli"}
 PRINTERS = {"cli", "serve"}
-ENVIRONMENT = {"config", "content", "build", "cli", "images", "files"}
+ENVIRONMENT = {"content", "cache", "build", "cli", "files"}
 
 
 def modules() -> list[tuple[str, Path]]:
@@ -122,3 +120,7 @@ def test_only_cli_catches_booklet_errors_to_print_them() -> None:
             if "BookletError" in caught and stage not in PRINTERS:
                 printed = any(isinstance(n, ast.Name) and n.id == "print" for n in ast.walk(handler))
                 assert not printed, f"{path.name}:{handler.lineno} prints a BookletError"
+
+
+def test_every_stage_in_the_table_exists() -> None:
+    assert set(ALLOWED) == {stage for stage, _ in modules()}, "a stage is gone: remove it from ALLOWED"

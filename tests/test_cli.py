@@ -260,7 +260,7 @@ def test_an_unreachable_remote_image_is_a_clear_error(
 def test_a_remote_image_that_never_answers_times_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from booklet import images
+    from booklet.content import images
 
     monkeypatch.setattr(images, "REMOTE_TIMEOUT", 0.5)  # 10 s in real use
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from booklet.config import parse_yaml_mapping, read_metadata, read_text, yaml_position
+from booklet.content.config import read_metadata
+from booklet.content.text import parse_yaml_mapping, read_text, yaml_position
 from booklet.errors import BookletError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -20,7 +20,7 @@ from validators import EpubReports, format_messages
 from booklet.build import build
 from booklet.content import load_booklet
 from booklet.errors import BookletError, Diagnostics
-from booklet.sanitize import sanitize
+from booklet.content.sanitize import sanitize
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from booklet.build import _font_face
+from booklet.fonts import font_face
 from booklet.cover import NO_LINE_END, NO_LINE_START, _font, make_cover, wrap
 from booklet.model import Metadata
 
@@ -26,7 +26,7 @@ TITLES = [
 
 @pytest.fixture(scope="module")
 def faces() -> tuple[tuple[Path, int], tuple[Path, int]]:
-    return _font_face("Noto Serif CJK SC:bold"), _font_face("Noto Serif CJK SC")
+    return font_face("Noto Serif CJK SC:bold"), font_face("Noto Serif CJK SC")
 
 
 @pytest.mark.parametrize("title", TITLES)

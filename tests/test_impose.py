@@ -14,7 +14,7 @@ import pytest
 
 from booklet.build import build
 from booklet.errors import Diagnostics
-from booklet.impose import impose_booklet, saddle_stitch_order
+from booklet.pdf.impose import impose_booklet, saddle_stitch_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validators import pdftotext

@@ -25,8 +25,8 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from validators import EpubReports, format_messages
 
-from booklet.model import join_names, writing_system
-from booklet.render_html import labels
+from booklet.scripts import join_names, writing_system
+from booklet.theme import labels
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -82,7 +82,7 @@ def test_make_j2_builds_each_booklet_once_then_nothing(project: Path) -> None:
         ("content/alpha/dot.png", ["alpha"]),
         ("templates/base.css", ["alpha", "beta"]),
         ("templates/web.html.j2", ["alpha", "beta"]),
-        ("booklet/content.py", ["alpha", "beta"]),
+        ("booklet/content/markdown.py", ["alpha", "beta"]),  # a module inside a package
         ("requirements.lock", ["alpha", "beta"]),  # new dependencies: the venv is set up again
     ],
 )

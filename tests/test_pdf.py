@@ -22,8 +22,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from booklet import render_html
-from booklet.build import _resources
+from booklet.build import read_assets
 from booklet.content import load_booklet
 from booklet.errors import Diagnostics
 from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
@@ -78,8 +77,7 @@ class Printed:
 def lay_out(source: Path, folder: Path) -> Printed:
     """The PDF stage for real, in this process (so WeasyPrint's warnings come back)."""
     booklet = load_booklet(source, Diagnostics())
-    html = render_html.render_print(booklet, BUILT_AT, "cover.png", PAGE_SIZES[booklet.metadata.page_size])
-    result = write_pdf(html, booklet, _resources(booklet))
+    result = write_pdf(booklet, read_assets(booklet), BUILT_AT)
     path = folder / f"{booklet.name}.pdf"
     path.write_bytes(result.data)
     return Printed(booklet, result, path)

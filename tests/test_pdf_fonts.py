@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from booklet.pdf_fonts import compact_cid_fonts
+from booklet.pdf.compact import compact_cid_fonts
 
 # Bold Noto Serif CJK has glyphs whose CID differs from their glyph id: both weights are used.
 PAGE = """<html lang="zh-CN"><body style="font-family: 'Noto Serif CJK SC'">

@@ -1,7 +1,8 @@
 """Stage 3b, first half: the EPUB's content documents, finished for e-readers.
 
-Takes the model, the rendered title page and chapters, and the print pagination
-(element id → printed page); returns every content document in spine order —
+Takes the model and the build date, and renders the title page and one XHTML document per
+chapter (`render_documents`); then, with the print pagination (element id → printed page),
+returns every content document in spine order (`finish_documents`) —
 cover, title page, contents (the navigation document), chapters — and the page
 breaks placed. In the chapters, footnote calls get their EPUB 3 semantics, a
 link to an id in another chapter gets that chapter's file name, and a page-break
@@ -12,16 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from lxml import etree
 
-from booklet.model import Booklet, Heading, join_names
-from booklet.render_html import EpubDocument, render_template
+from booklet.model import Booklet, Heading
+from booklet.scripts import join_names
+from booklet.theme import fragment, notes, render_template
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 NS = {"x": XHTML_NS, "epub": EPUB_NS}
 COVER_FILE, NAV_FILE = "cover.xhtml", "nav.xhtml"
+
+
+@dataclass(frozen=True, slots=True)
+class EpubDocument:
+    file_name: str  # "ch01.xhtml"
+    title: str
+    xhtml: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,27 @@ class Content:
     documents: tuple[EpubDocument, ...]  # spine order: cover, title, nav, chapters
     page_breaks: tuple[PageBreak, ...]
     toc: tuple[TocEntry, ...]
+
+
+def render_documents(booklet: Booklet, built_at: datetime) -> tuple[EpubDocument, ...]:
+    """The title page and one XHTML document per chapter."""
+    documents = [
+        EpubDocument(
+            "title.xhtml",
+            booklet.metadata.title,
+            render_template("epub_title.xhtml.j2", meta=booklet.metadata, built_at=built_at),
+        )
+    ]
+    for chapter in booklet.chapters:
+        xhtml = render_template(
+            "epub_chapter.xhtml.j2",
+            meta=booklet.metadata,
+            chapter=chapter,
+            body=fragment(chapter.html),
+            notes=notes(chapter),
+        )
+        documents.append(EpubDocument(f"{chapter.id}.xhtml", chapter.title, xhtml))
+    return tuple(documents)
 
 
 def finish_documents(

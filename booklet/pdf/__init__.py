@@ -1,9 +1,10 @@
 """Stage 3a: the PDF, typeset for print and laid out by WeasyPrint.
 
-Takes the print document rendered from `templates/print.html.j2`, the model and the files
-the document refers to (cover, images); returns a `model.PrintedPdf`:
+Takes the model, the files the document refers to (cover, images) and the build date;
+renders the print document (`templates/print.html.j2`, each note set after its call by
+`notes`) and returns a `model.PrintedPdf`:
 
-    printed = write_pdf(html, booklet, resources)
+    printed = write_pdf(booklet, assets, built_at)
     printed.data      # the PDF's bytes: tagged, built as PDF/UA-1, with /Lang and an outline
     printed.pages     # {element id: page number}: where each id landed, 1-based
     printed.warnings  # what WeasyPrint warned about (the tests require none)
@@ -15,27 +16,32 @@ the PDF page it starts on. Page numbers are the PDF's own page indexes, counted 
 cover (page 1), and they are the numbers printed in the page corners and in the contents;
 a number that is not printed (cover, title page, blank pages) still counts.
 
-Sub-stages: `typeset` (clreq: spaces, punctuation, line breaking), then `layout`
-(WeasyPrint). `impose` (booklet/impose.py) turns the bytes into a print-at-home booklet.
+Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
+spaces, punctuation, line breaking), then `layout` (WeasyPrint, with `compact` as its
+finisher). `impose` turns the bytes into a print-at-home booklet.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from lxml import html as lxml_html
 
+from booklet.assets import Assets
 from booklet.errors import BookletError
-from booklet.model import Booklet, Footnote, PrintedPdf
+from booklet.model import PAGE_SIZES, Booklet, Footnote, PrintedPdf
 from booklet.pdf.layout import PageOverflow, lay_out
+from booklet.pdf.notes import inline_footnotes
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
+from booklet.theme import fragment, render_template, stylesheet
 
 __all__ = ["PrintedPdf", "write_pdf"]
 
 
-def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> PrintedPdf:
-    """Typeset and lay out `html` into a tagged PDF; a glyph missing from every font is an error.
+def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPdf:
+    """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
     A note longer than a page cannot float to the page foot (WeasyPrint 70 cannot split a
     note): the longest note is then set in the text after its paragraph instead, and so on
@@ -45,12 +51,13 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
     of its own). The longest note that paragraph calls is then set in the text too, and the
     booklet laid out again. Such notes are listed in `moved_notes` (build warns).
     """
+    html = print_document(booklet, built_at, assets.cover.href)
     typeset = typeset_print_html(html, booklet.metadata.language)
     notes = sorted(_notes(booklet), key=lambda note: len(note.html), reverse=True)
     moved: list[Footnote] = []
     while True:
         try:
-            data, pages, warnings = lay_out(typeset, booklet, resources)
+            data, pages, warnings = lay_out(typeset, booklet, assets)
         except PageOverflow:
             if not notes:
                 raise BookletError(
@@ -69,6 +76,21 @@ def write_pdf(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> Pr
         typeset = unfloat_note(typeset, culprit.id)
 
 
+def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str:
+    """One HTML document for WeasyPrint: cover, title page, contents, chapters, colophon."""
+    chapters = [(chapter, fragment(inline_footnotes(chapter))) for chapter in booklet.chapters]
+    return render_template(
+        "print.html.j2",
+        booklet=booklet,
+        meta=booklet.metadata,
+        chapters=chapters,
+        built_at=built_at,
+        cover_href=cover_href,
+        page_size=PAGE_SIZES[booklet.metadata.page_size],
+        css=fragment(stylesheet("base.css", "print.css", language=booklet.metadata.language)),
+    )
+
+
 _ID = re.compile(r'\bid="(ch\d+(?:-[sb]\d+)?)"')
 
 
@@ -76,7 +98,7 @@ def _notes_after_lonely_headings(html: str, pages: Mapping[str, int]) -> set[str
     """The floated notes called by a block that starts on a later page than the heading before it.
 
     Chapters (`ch01`, whose title opens the section), headings (`ch01-s02`) and top-level
-    blocks (`ch01-b003`) carry ids in document order (render_html).
+    blocks (`ch01-b003`) carry ids in document order (content/assemble.py).
     """
     lonely: list[str] = []
     heading: str | None = None

@@ -8,17 +8,17 @@ network: every URL the document names must be one of the resources given.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import Booklet
-from booklet.pdf_fonts import compact_cid_fonts
+from booklet.pdf.compact import compact_cid_fonts
 
 # Relative URLs in the print document resolve against this; the fetcher below answers them.
 BASE_URL = "https://booklet.invalid/"
@@ -31,28 +31,25 @@ class PageOverflow(Exception):
 class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped (pyproject)
     """Serves the booklet's own files and refuses everything else (no network)."""
 
-    def __init__(self, resources: Mapping[str, bytes]) -> None:
+    def __init__(self, assets: Assets) -> None:
         super().__init__(allowed_protocols=())
-        self._resources = resources
+        self._assets = assets.by_href()
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-        name = url.removeprefix(BASE_URL)
-        if name not in self._resources:
+        asset = self._assets.get(url.removeprefix(BASE_URL))
+        if asset is None:
             raise ValueError(f"not one of the booklet's files: {url}")
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, self._resources[name], {"Content-Type": media_type})
+        return URLFetcherResponse(url, asset.data, {"Content-Type": asset.media_type})
 
 
-def lay_out(
-    html: str, booklet: Booklet, resources: Mapping[str, bytes]
-) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+def lay_out(html: str, booklet: Booklet, assets: Assets) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
     Returns the PDF, {element id: page number (1-based)} and every warning WeasyPrint
     logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
     WeasyPrint 70 cannot place a floated note even on an empty page (it asserts).
     """
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(resources))
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(assets))
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     with _weasyprint_warnings() as warnings:
         try:

@@ -37,7 +37,18 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
-CJK_LANGUAGES = ("zh", "ja", "ko")
+from booklet.scripts import (
+    CLOSING,
+    DASHES,
+    HALF_CLOSING,
+    HALF_OPENING,
+    HAN,
+    LATIN,
+    OPENING,
+    WIDE,
+    is_cjk_language,
+)
+
 # Where the text is left alone: code keeps its spaces, math and scripts are not text.
 UNTOUCHED = {"pre", "code", "kbd", "samp", "script", "style", "math", "svg"}
 # Headings are left-aligned, and copied into the outline and running heads: no elastic points.
@@ -56,22 +67,6 @@ BLOCKS = HEADINGS | {
     "section",
 }
 
-# Wide characters: Han, CJK symbols and punctuation, kana, Hangul, full-width forms, and the
-# quotation marks, dashes and ellipsis that Chinese sets full-width.
-WIDE = (
-    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
-    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
-)
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-LATIN = "A-Za-z0-9\u00c0-\u024f"
-# Closing and stopping punctuation (clreq §3.1.6), and opening punctuation. The ones set in
-# the left (closing) or right (opening) half of their em box can lose the blank half.
-CLOSING = "，。、；：？！）》」』”’】〕〉〗｝"
-OPENING = "（《「『“‘【〔〈〖｛"
-HALF_CLOSING = "，。、；：）》」』”’】〕〉〗｝"
-HALF_OPENING = OPENING
-
 _HAN = re.compile(f"[{HAN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n]+")
@@ -81,7 +76,6 @@ _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=
 # a Latin letter or opening punctuation follows; where Han meets Latin; before opening
 # punctuation; on both sides of a dash or an ellipsis (——, ……). The more points a line has,
 # the smaller each one's share of its slack (a line with one point showed a 1-em gap).
-DASHES = "—…"
 _ELASTIC = re.compile(
     f"(?<=[{CLOSING}])(?=[{HAN}{LATIN}{OPENING}{DASHES}])|(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])"
     f"|(?<=[{HAN}{LATIN}])(?=[{OPENING}{DASHES}])|(?<=[{DASHES}])(?=[{HAN}{LATIN}{OPENING}])"
@@ -101,7 +95,7 @@ def typeset_print_html(html: str, language: str) -> str:
         return html
     _tidy_notes(body)
     _mark_tight_tables(body)
-    if not language.lower().startswith(CJK_LANGUAGES):
+    if not is_cjk_language(language):
         return _serialize(root)
     for block in list(_cjk_blocks(body)):
         block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
@@ -114,7 +108,7 @@ def typeset_print_html(html: str, language: str) -> str:
 def unfloat_note(html: str, note_id: str) -> str:
     """Set a floated note in the text, after the top-level block that calls it.
 
-    Its call is already a link in the text (render_html); the note becomes a
+    Its call is already a link in the text (notes.py); the note becomes a
     `<div class="footnote-flow">` that flows across pages like any block.
     """
     root = lxml_html.document_fromstring(html)
@@ -193,9 +187,9 @@ def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
 def _is_cjk(element: lxml_html.HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         if ancestor.get("lang"):
-            return str(ancestor.get("lang")).lower().startswith(CJK_LANGUAGES)
+            return is_cjk_language(str(ancestor.get("lang")))
     lang = element.get("lang")
-    return lang is None or lang.lower().startswith(CJK_LANGUAGES)
+    return lang is None or is_cjk_language(lang)
 
 
 def _text_slots(block: lxml_html.HtmlElement) -> Iterator[tuple[lxml_html.HtmlElement, str, bool, bool]]:
@@ -232,18 +226,14 @@ def _is_skipped(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) ->
     if element is block:
         return False
     lang = element.get("lang")
-    in_note_code = "fn-pre" in str(element.get("class") or "").split()  # a note's <pre> (render_html)
-    return (
-        element.tag in UNTOUCHED
-        or in_note_code
-        or (lang is not None and not lang.lower().startswith(CJK_LANGUAGES))
-    )
+    in_note_code = "fn-pre" in str(element.get("class") or "").split()  # a note's <pre> (notes.py)
+    return element.tag in UNTOUCHED or in_note_code or (lang is not None and not is_cjk_language(lang))
 
 
 def _is_edge(element: lxml_html.HtmlElement, block: lxml_html.HtmlElement) -> bool:
     """A block's own edge, a line break or a note's block: space beside it is not between words.
 
-    A note's blocks are spans classed `fn-p`, `fn-li`… (render_html) and `footnote-para`.
+    A note's blocks are spans classed `fn-p`, `fn-li`… (notes.py) and `footnote-para`.
     """
     classes = str(element.get("class") or "").split()
     in_note = "footnote" in classes or any(c.startswith(("fn-", "footnote-para")) for c in classes)

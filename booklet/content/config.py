@@ -1,27 +1,25 @@
-"""Stage 1a: read `booklet.yml` and front matter into typed values.
+"""The reading stage's configuration: `booklet.yml` and front matter into typed values.
 
-Takes file paths and YAML text; returns `Metadata` (for the booklet) and
-`FrontMatter` (for a chapter). All YAML passes through here so that line
-numbers are converted once (PyYAML counts from 0, authors from 1).
+Takes YAML mappings with their lines (`text.parse_yaml_mapping`); returns `Metadata` (for
+the booklet) and `FrontMatter` (for a chapter). Every bad key and value is reported at once.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar, cast
 
 import langcodes
-import yaml
 
+from booklet.content.images import locate_image
+from booklet.content.text import YamlMapping, parse_yaml_mapping, read_text
 from booklet.errors import BookletError, BookletErrors, Diagnostics
-from booklet.images import locate_image
 from booklet.model import PAGE_SIZES, ChapterStart, FootnoteNumbering, Metadata
 
 _T = TypeVar("_T")
@@ -86,99 +84,9 @@ BOOKLET_KEYS = [
 
 
 @dataclass(frozen=True, slots=True)
-class YamlMapping:
-    """A parsed YAML mapping with the 1-based line of each key."""
-
-    values: Mapping[str, object]
-    lines: Mapping[str, int]
-    path: Path
-    line: int  # line of the mapping's first key (or where it would be)
-
-    def line_of(self, key: str) -> int:
-        return self.lines.get(key, self.line)
-
-
-@dataclass(frozen=True, slots=True)
 class FrontMatter:
     title: str
     line: int
-
-
-def read_text(path: Path) -> str:
-    """Read a UTF-8 source file; a BOM is accepted, a bad byte is a located error."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BookletError(path, None, "no such file") from None
-    except OSError as error:
-        raise BookletError(path, None, f"cannot read ({error.strerror}): check the file") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line, column = _position(data, error.start)
-        raise BookletError(path, line, "not valid UTF-8 text: save the file as UTF-8", column) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _NOT_XML.search(text)
-    if bad:
-        line, column = _position(text, bad.start())
-        raise BookletError(
-            path,
-            line,
-            f"control character U+{ord(bad.group()):04X} is not allowed in text: delete it",
-            column,
-        )
-    return text
-
-
-# Characters XML 1.0 (§2.2) forbids: no output may carry them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _position(text: str | bytes, index: int) -> tuple[int, int]:
-    """1-based line and column of `index`."""
-    newline = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(newline, 0, index) + 1  # type: ignore[arg-type]
-    column = index - (text.rfind(newline, 0, index) + 1) + 1  # type: ignore[arg-type]
-    return line, column
-
-
-def yaml_position(mark: yaml.Mark | None, first_line: int) -> tuple[int, int | None]:
-    """PyYAML counts lines and columns from 0, from the start of the YAML text: convert here, once."""
-    if mark is None:
-        return first_line, None
-    return first_line + mark.line, mark.column + 1
-
-
-def parse_yaml_mapping(text: str, path: Path, first_line: int = 1) -> YamlMapping:
-    """Parse YAML that must be a mapping; `first_line` is the file line of `text`'s line 1."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        values = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        line, column = yaml_position(error.problem_mark or error.context_mark, first_line)
-        problem = error.problem or error.context or "syntax error"
-        raise BookletError(
-            path, line, f"not valid YAML: {problem}: check the quoting and indentation", column
-        ) from None
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
-        # e.g. `date: 2024-13-45` matches YAML's timestamp form but is no date
-        raise BookletError(path, first_line, f"not valid YAML: {error}: quote the value") from None
-    if values is None:
-        values = {}
-    if not isinstance(values, dict) or (node is not None and not isinstance(node, yaml.MappingNode)):
-        raise BookletError(
-            path, first_line, "not a YAML mapping: write `key: value` lines, such as `title: …`"
-        )
-    lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            key, (line, column) = str(key_node.value), yaml_position(key_node.start_mark, first_line)
-            if key in lines:
-                raise BookletError(
-                    path, line, f"key `{key}` appears twice (first at line {lines[key]}): keep one", column
-                )
-            lines[key] = line
-    return YamlMapping({str(k): v for k, v in values.items()}, lines, path, first_line)
 
 
 def read_front_matter(mapping: YamlMapping, diagnostics: Diagnostics) -> FrontMatter:

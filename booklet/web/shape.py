@@ -1,46 +1,30 @@
-"""Stage 3c: the web page, one self-contained HTML file.
+"""Stage 3c, first step: the chapters shaped for the web page.
 
-Two steps around the template (`render_html.render_web`, `templates/web.html.j2`):
-
-- `shape_for_web` takes the `Booklet` and returns a copy whose chapter bodies fit
-  the page: the book title is the page's `h1` and chapter titles are `h2`, so body
-  headings move one level down; each footnote call gets a popover button beside
-  its link, and the note itself is copied into a popover after the call's block,
-  so the note opens next to its call with no script (HTML popover API).
-- `inline_resources` takes the rendered page and the files it refers to, and
-  returns the page's bytes with every image inlined as a data: URL, so the file
-  opens anywhere alone.
+`shape_for_web` takes the `Booklet` and returns a copy whose chapter bodies fit
+the page: the book title is the page's `h1` and chapter titles are `h2`, so body
+headings move one level down; each footnote call gets a popover button beside
+its link, and the note itself is copied into a popover after the call's block,
+so the note opens next to its call with no script (HTML popover API).
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-from collections.abc import Mapping
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from booklet import render_html
 from booklet.model import Booklet, Chapter, Footnote
+from booklet.theme import labels as interface_words
 
 
 def shape_for_web(booklet: Booklet) -> Booklet:
     """The booklet with each chapter's body shaped for the web page (see the module docstring)."""
-    words = render_html.labels(booklet.metadata.language)
+    words = interface_words(booklet.metadata.language)
     # What a screen reader says for a call's button, the popover's link to the notes, a table.
     labels = (words["note"], words["all_notes"], words["close"], words["table"])
     chapters = tuple(_shape_chapter(chapter, labels) for chapter in booklet.chapters)
     return dataclasses.replace(booklet, chapters=chapters)
-
-
-def inline_resources(html: str, booklet: Booklet, resources: Mapping[str, bytes]) -> bytes:
-    """Replace each reference to one of the booklet's files by a data: URL."""
-    media_types = {image.href: image.media_type for image in booklet.images} | {"cover.png": "image/png"}
-    for href, data in resources.items():
-        url = f"data:{media_types.get(href, 'application/octet-stream')};base64,{base64.b64encode(data).decode()}"
-        html = html.replace(f'src="{href}"', f'src="{url}"')
-    return html.encode("utf-8")
 
 
 def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str, str]) -> Chapter:

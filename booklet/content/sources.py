@@ -1,0 +1,202 @@
+"""The reading stage's sources: a booklet folder's files, or one post split into chapters.
+
+Takes a booklet folder (`booklet.yml`, chapter `*.md` files, an optional `footnotes.md`)
+or a single post with front matter; returns the metadata, one `Draft` per chapter (its
+title, where it starts, its Markdown) and the shared footnote definitions (label → its
+Markdown, file and line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lxml import html as lxml_html
+
+from booklet.content.config import metadata_from_post, read_front_matter, read_metadata
+from booklet.content.text import read_text, split_front_matter
+from booklet.errors import BookletError, BookletErrors, Diagnostics
+from booklet.model import Metadata
+
+SHARED_FOOTNOTES = "footnotes.md"
+FENCE = re.compile(r"^(```|~~~)")
+DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
+ATX_TOP_HEADING = re.compile(r"^#(?!#)\s+(.+?)\s*#*\s*$")
+
+_T = TypeVar("_T")
+
+
+@dataclass(slots=True)
+class Draft:
+    """A chapter between Markdown and the model: ids and numbers are assigned booklet-wide."""
+
+    title: str
+    source: Path
+    line: int
+    body: str  # Markdown, without front matter
+    body_line: int  # file line of the body's first line
+    tree: lxml_html.HtmlElement | None = None
+    definitions: dict[str, lxml_html.HtmlElement] = field(default_factory=dict)
+    cited: list[str] = field(default_factory=list)  # labels in order of first call
+
+
+def read_folder(
+    folder: Path, diagnostics: Diagnostics
+) -> tuple[Metadata, list[Draft], dict[str, tuple[str, Path, int]]]:
+    """Read booklet.yml, every chapter and footnotes.md; report the errors of all of them together."""
+    config = folder / "booklet.yml"
+    if not config.is_file():
+        raise BookletError(config, None, "missing booklet.yml: a booklet folder needs one with a `title`")
+    files = sorted(p for p in folder.glob("*.md") if p.name != SHARED_FOOTNOTES)
+    errors: list[BookletError] = []
+    metadata = _collecting(errors, read_metadata, config)
+    if not files:
+        errors.append(BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter"))
+    for path in files:
+        if not path.resolve().is_relative_to(folder.resolve()):
+            message = f"`{path.name}` is a link to a file outside the booklet's folder: copy the file in"
+            errors.append(BookletError(path, None, message))
+    drafts = [_collecting(errors, _read_chapter_file, path, diagnostics) for path in files]
+    shared_path = folder / SHARED_FOOTNOTES
+    shared = _collecting(errors, _shared_definitions, shared_path) if shared_path.is_file() else {}
+    if errors or metadata is None or shared is None:
+        raise BookletErrors(errors)
+    return metadata, [draft for draft in drafts if draft is not None], shared
+
+
+def _collecting(errors: list[BookletError], read: Callable[..., _T], *args: Any) -> _T | None:
+    """Call `read`; on bad input, note the error(s) and go on, so that the author sees them all at once."""
+    try:
+        return read(*args)
+    except BookletErrors as found:
+        errors.extend(found.errors)
+    except BookletError as error:
+        errors.append(error)
+    return None
+
+
+def _read_chapter_file(path: Path, diagnostics: Diagnostics) -> Draft:
+    mapping, body, body_line = split_front_matter(read_text(path), path)
+    front = read_front_matter(mapping, diagnostics)
+    return Draft(front.title, path, front.line, body, body_line)
+
+
+def read_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list[Draft]]:
+    """A single post: its front matter is the booklet's, its top-level headings are chapters."""
+    mapping, body, body_line = split_front_matter(read_text(path), path)
+    metadata = metadata_from_post(mapping, diagnostics)
+    drafts = _split_at_headings(body, body_line, path)
+    if not drafts:
+        drafts = [Draft(metadata.title, path, mapping.line_of("title"), body, body_line)]
+    return metadata, drafts
+
+
+def post_definitions(drafts: list[Draft]) -> dict[str, tuple[str, Path, int]]:
+    """In a post split at its headings, a note defined anywhere may be cited from any chapter.
+
+    Each definition is taken out of its chapter (its lines blanked, so line numbers hold)
+    and shared, as `footnotes.md` is in a booklet folder.
+    """
+    shared: dict[str, tuple[str, Path, int]] = {}
+    for draft in drafts:
+        lines = draft.body.split("\n")
+        for label, starts in definition_lines(draft.body, draft.body_line).items():
+            for start in starts:
+                index = start - draft.body_line
+                end = _definition_end(lines, index)
+                if label in shared:
+                    first = shared[label][2]
+                    raise BookletError(
+                        draft.source,
+                        start,
+                        f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
+                    )
+                shared[label] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
+                lines[index:end] = [""] * (end - index)
+        draft.body = "\n".join(lines)
+    return shared
+
+
+def _definition_end(lines: list[str], start: int) -> int:
+    """A definition runs on over indented lines, and its first paragraph's lazy lines."""
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if DEFINITION.match(line):
+            break
+        if line.strip() == "":
+            following = next((l for l in lines[end + 1 :] if l.strip()), "")
+            if not following.startswith(("    ", "\t")):
+                break
+        elif not line.startswith(("    ", "\t")) and lines[end - 1].strip() == "":
+            break
+        end += 1
+    return end
+
+
+def _split_at_headings(body: str, body_line: int, path: Path) -> list[Draft]:
+    drafts: list[Draft] = []
+    lines = body.split("\n")
+    starts = [
+        (i, match.group(1)) for i, line in outside_fences(lines) if (match := ATX_TOP_HEADING.match(line))
+    ]
+    if not starts:
+        return []
+    preamble = "\n".join(lines[: starts[0][0]])
+    for number, (index, title) in enumerate(starts):
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
+        text = "\n".join(lines[index + 1 : end])
+        if number == 0 and preamble.strip():
+            text = preamble + "\n\n" + text  # what comes before the first heading opens the first chapter
+        drafts.append(Draft(title, path, body_line + index, text, body_line + index + 1))
+    return drafts
+
+
+def outside_fences(lines: list[str]) -> list[tuple[int, str]]:
+    """Each line outside fenced code blocks, with its index."""
+    result = []
+    fenced = False
+    for index, line in enumerate(lines):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif not fenced:
+            result.append((index, line))
+    return result
+
+
+def definition_lines(body: str, body_line: int) -> dict[str, list[int]]:
+    """Each footnote label defined in `body`, with the file lines that define it."""
+    found: dict[str, list[int]] = {}
+    for index, line in outside_fences(body.split("\n")):
+        definition = DEFINITION.match(line)
+        if definition:
+            found.setdefault(definition.group(1), []).append(body_line + index)
+    return found
+
+
+def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
+    """footnotes.md: label → (its Markdown definition, file, line). Front matter is optional."""
+    text = read_text(path)
+    body, body_line = text, 1
+    if text.startswith("---\n"):
+        _, body, body_line = split_front_matter(text, path)
+    lines = body.split("\n")
+    starts = sorted(
+        line - body_line for lines_ in definition_lines(body, body_line).values() for line in lines_
+    )
+    shared: dict[str, tuple[str, Path, int]] = {}
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        label = DEFINITION.match(lines[start]).group(1)  # type: ignore[union-attr]
+        if label in shared:
+            first = shared[label][2]
+            raise BookletError(
+                path,
+                body_line + start,
+                f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
+            )
+        shared[label] = ("\n".join(lines[start:end]).rstrip(), path, body_line + start)
+    return shared

@@ -1,0 +1,120 @@
+"""Stage 3a, first step: the print document's notes, set where WeasyPrint floats them.
+
+Takes a chapter of the model; returns its body with each note's text right after its first
+call (`inline_footnotes`), as WeasyPrint's `float: footnote` needs, its blocks turned into
+spans that print.css displays as blocks.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from booklet.model import Chapter, Footnote
+
+
+def inline_footnotes(chapter: Chapter) -> str:
+    """For print: each note's body goes right after its first call, to float to the page foot.
+
+    Every call stays a link to its note (print.css hides WeasyPrint's own `::footnote-call`),
+    and the note opens with its number as a link back to the first call, as in the EPUB and
+    the web page. Its blocks become spans (`_blocks_to_spans`), as a `<p>`, `<ul>`, `<li>`…
+    inside a `<p>` would end the outer one and move the rest of the note into the text.
+    """
+    root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    for note in chapter.footnotes:
+        calls = root.xpath(f".//a[@id='{note.calls[0]}']")
+        if not calls:
+            continue
+        body = lxml_html.fragment_fromstring(f'<span class="footnote" id="{note.id}">{note.html}</span>')
+        body.set("data-number", str(note.number))
+        _blocks_to_spans(body)
+        _open_with_backlink(body, note)
+        sup = calls[0].getparent()
+        body.tail, sup.tail = sup.tail, None
+        sup.addnext(body)
+    text = "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+    return (root.text or "") + text
+
+
+# Every block a note may hold (Markdown and the sanitizer's raw HTML): in print they become
+# `<span class="fn-TAG">`, and print.css gives each the display of its tag.
+NOTE_BLOCKS = frozenset(
+    [
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "address",
+    ]
+)
+
+
+def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
+    """Each block inside a note becomes a span carrying its role: `class="fn-ul"` and so on.
+
+    A top-level block is also a `footnote-para`: the first one runs on after the note's
+    number, the later ones are blocks (print.css). An `<ol start>` keeps its numbering.
+    """
+    top = list(body)
+    for element in list(body.iterdescendants()):
+        if not isinstance(element.tag, str) or element.tag not in NOTE_BLOCKS:
+            continue
+        roles = ["footnote-para"] if element in top else []
+        roles += [f"fn-{element.tag}", *str(element.get("class") or "").split()]
+        start = element.get("start", "") if element.tag == "ol" else ""
+        if start.lstrip("-").isdigit():
+            element.set("style", f"counter-reset: list-item {int(start) - 1}")
+        element.tag = "span"
+        element.set("class", " ".join(roles))
+    for element in body.iter("span"):  # white space between blocks would be set as blank lines
+        blocks = [child for child in element if child.tag == "span" and "fn-" in str(child.get("class"))]
+        if blocks and "fn-pre" not in str(element.get("class")):
+            element.text = element.text if (element.text or "").strip() else None
+            for child in blocks:
+                child.tail = child.tail if (child.tail or "").strip() else None
+
+
+def _open_with_backlink(body: lxml_html.HtmlElement, note: Footnote) -> None:
+    """`<a class="footnote-back" href="#fnref-x">1.</a>` first in the note's first paragraph.
+
+    A note that opens with another block (a list, a quotation) has the number on a line of its own.
+    """
+    opens_with_paragraph = len(body) and "fn-p" in str(body[0].get("class") or "").split()
+    first = body[0] if opens_with_paragraph and not (body.text or "").strip() else body
+    back = etree.Element("a", {"class": "footnote-back", "href": f"#{note.calls[0]}"})
+    back.text = f"{note.number}."
+    back.tail, first.text = first.text, None
+    first.insert(0, back)

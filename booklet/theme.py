@@ -1,0 +1,69 @@
+"""The theme: the Jinja2 environment over `templates/`, the interface words, the stylesheets.
+
+Takes a template's name and prepared values; returns HTML or XHTML text. All markup and
+style lives in `templates/`; the writers (pdf, epub, web) choose a template and prepare the
+values. Markdown-made fragments are marked safe in `fragment`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from booklet.model import Chapter, Footnote
+from booklet.scripts import join_names, writing_system
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def labels(language: str) -> dict[str, str]:
+    """The interface words for a booklet in `language` (a BCP 47 tag): `templates/labels.yml`."""
+    return _labels()[writing_system(language)]
+
+
+@functools.cache
+def _labels() -> dict[str, dict[str, str]]:
+    tables: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "labels.yml").read_text(encoding="utf-8"))
+    return tables
+
+
+def stylesheet(*names: str, language: str = "zh-CN") -> str:
+    """The CSS files, joined in order (`base.css` first: the shared typography, clreq); then,
+    for a language not written in CJK, `latin.css` (its indents and italics)."""
+    if writing_system(language) == "other":
+        names = (*names, "latin.css")
+    return "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in names)
+
+
+def render_template(name: str, **values: object) -> str:
+    """One template over prepared values."""
+    return _environment().get_template(name).render(**values)
+
+
+def fragment(html: str) -> Markup:
+    """Chapter and note bodies were made from Markdown and sanitized in `content`; a stylesheet is ours."""
+    return Markup(html)
+
+
+def notes(chapter: Chapter) -> list[tuple[Footnote, Markup]]:
+    """Each note of a chapter with its body ready for a template."""
+    return [(note, fragment(note.html)) for note in chapter.footnotes]
+
+
+@functools.cache  # compiled templates are kept; FileSystemLoader reloads a template whose file changed
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(labels=labels, writing_system=writing_system)
+    env.filters["names"] = join_names  # {{ meta.authors | names(meta.language) }}
+    return env

@@ -1,0 +1,46 @@
+"""Stage 3c: the web page, one self-contained HTML file.
+
+Takes the model, the files it refers to (cover, images), the build date and the links to
+the other outputs; returns the page's bytes. Two steps around the template
+(`templates/web.html.j2`): `shape` fits the chapters to the page (headings, note
+popovers, scrolling tables), then every image is inlined as a data: URL, so the file
+opens anywhere alone.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from datetime import datetime
+
+from booklet.assets import Assets
+from booklet.model import Booklet
+from booklet.theme import fragment, notes, render_template, stylesheet
+from booklet.web.shape import shape_for_web
+
+__all__ = ["write_web"]
+
+
+def write_web(booklet: Booklet, assets: Assets, built_at: datetime, links: Mapping[str, str]) -> bytes:
+    """One self-contained page: its CSS inline, every chapter, notes after each chapter."""
+    shaped = shape_for_web(booklet)
+    chapters = [(chapter, fragment(chapter.html), notes(chapter)) for chapter in shaped.chapters]
+    page = render_template(
+        "web.html.j2",
+        booklet=shaped,
+        meta=shaped.metadata,
+        chapters=chapters,
+        built_at=built_at,
+        cover_src=assets.cover.href,
+        links=links,
+        css=fragment(stylesheet("base.css", "web.css", language=booklet.metadata.language)),
+    )
+    return _inline_assets(page, assets)
+
+
+def _inline_assets(html: str, assets: Assets) -> bytes:
+    """Replace each reference to one of the booklet's files by a data: URL."""
+    for asset in assets.all():
+        url = f"data:{asset.media_type};base64,{base64.b64encode(asset.data).decode()}"
+        html = html.replace(f'src="{asset.href}"', f'src="{url}"')
+    return html.encode("utf-8")

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Build every test booklet with a tree's booklet and compare the bytes with another build.
+
+A renovation that moves code must not change what a booklet becomes. This script builds
+each case — every booklet under content/, every folder under tests/fixtures/ (the ones that
+fail too: their message and exit code are an output) and every single post under
+tests/fixtures/post/ — with all formats and `--impose`, a fixed SOURCE_DATE_EPOCH and a cache
+of its own, into OUT/<case>/. Then it lists, file by file, what differs from a reference build.
+
+    tools/compare-outputs.py build TREE OUT     build with TREE/.venv (cwd TREE) into OUT
+    tools/compare-outputs.py compare BASE NEW   list the files that differ; exit 1 if any
+    tools/compare-outputs.py [BASE]             build this tree into /tmp/current-out, compare
+                                                with BASE (default /tmp/baseline-out)
+
+Each case folder holds the outputs, and `result.txt`: the exit code and what was printed on
+stderr (stdout only carries timings). Paths are given relative to the tree, so the messages
+of two trees read the same.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EPOCH = "1700000000"
+HERE = Path(__file__).resolve().parent.parent
+
+
+def cases(tree: Path) -> list[tuple[str, str]]:
+    """(case name, source relative to the tree), sorted."""
+    found = [(f"content-{p.parent.name}", f"content/{p.parent.name}") for p in tree.glob("content/*/booklet.yml")]
+    for folder in (tree / "tests/fixtures").iterdir():
+        if folder.name == "post":
+            found += [(f"post-{p.stem}", f"tests/fixtures/post/{p.name}") for p in folder.glob("*.md")]
+        elif folder.is_dir():
+            found.append((f"fixture-{folder.name}", f"tests/fixtures/{folder.name}"))
+    return sorted(found)
+
+
+def build(tree: Path, out: Path) -> None:
+    python = tree / ".venv/bin/python"
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, XDG_CACHE_HOME=str(out / ".cache"))
+    for name, source in cases(tree):
+        target = out / name
+        target.mkdir(parents=True, exist_ok=True)
+        for old in target.iterdir():
+            old.unlink()
+        command = [str(python), "-m", "booklet", "build", source, "--out", str(target), "--impose"]
+        command += ["--format", "pdf,epub,html"]
+        done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
+        stderr = done.stderr.replace(str(target), "OUT")
+        (target / "result.txt").write_text(f"exit {done.returncode}\n{stderr}", encoding="utf-8")
+        print(f"{name}: exit {done.returncode}", flush=True)
+
+
+def compare(base: Path, new: Path) -> int:
+    differ = 0
+    names = sorted({p.name for p in base.iterdir() if not p.name.startswith(".")}
+                   | {p.name for p in new.iterdir() if not p.name.startswith(".")})
+    for name in names:
+        a, b = base / name, new / name
+        files = sorted({p.name for p in a.glob("*")} | {p.name for p in b.glob("*")})
+        for file in files:
+            fa, fb = a / file, b / file
+            if not fa.exists() or not fb.exists():
+                state = "only in new" if fb.exists() else "only in base"
+            elif fa.read_bytes() != fb.read_bytes():
+                state = "DIFFERS"
+            else:
+                continue
+            differ += 1
+            print(f"{name}/{file}: {state}")
+    count = sum(1 for p in base.glob("*/*"))
+    print(f"{count} files in the base build; {differ} differ")
+    return 1 if differ else 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["build"] and len(argv) == 3:
+        build(Path(argv[1]).resolve(), Path(argv[2]).resolve())
+        return 0
+    if argv[:1] == ["compare"] and len(argv) == 3:
+        return compare(Path(argv[1]), Path(argv[2]))
+    if len(argv) <= 1 and not argv[:1] == ["-h"]:
+        base = Path(argv[0] if argv else "/tmp/baseline-out")
+        build(HERE, Path("/tmp/current-out"))
+        return compare(base, Path("/tmp/current-out"))
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
