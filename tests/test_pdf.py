@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -22,6 +23,7 @@ import pytest
 import yaml
 from lxml import etree
 
+from booklet import pdf as pdf_stage
 from booklet.build import read_assets
 from booklet.content import load_booklet
 from booklet.errors import Diagnostics
@@ -689,3 +691,29 @@ def test_a_note_with_a_list_quotation_code_and_table_stays_at_the_page_foot(tmp_
     assert [line.y0 for line in note_lines] == sorted(line.y0 for line in note_lines)
     items = [line for line in note_lines if line.text.startswith(("•", "1.", "2."))]
     assert len(items) == 5  # the number, two bullets, two numbers
+
+
+def test_the_lonely_heading_check_runs_once_per_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (issue 15): the check ran once per note over the whole print document (a
+    generator called it for each note in turn), so its cost grew with notes × book length.
+
+    Counts the real functions' calls (they still run): one check for each layout.
+    """
+    counts = {"check": 0, "layout": 0}
+
+    def counted(name: str, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            counts[name] += 1
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(
+        pdf_stage, "_notes_after_lonely_headings", counted("check", pdf_stage._notes_after_lonely_headings)
+    )
+    monkeypatch.setattr(pdf_stage, "lay_out", counted("layout", pdf_stage.lay_out))
+    printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-lonely-check-once-per-layout", tmp_path)
+    assert [note.label for note in printed.result.moved_notes] == ["long"]
+    assert counts == {"check": 2, "layout": 2}

@@ -66,9 +66,8 @@ def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPd
             moved.append(notes.pop(0))
             typeset = unfloat_note(typeset, moved[-1].id)
             continue
-        culprit = next(
-            (note for note in notes if note.id in _notes_after_lonely_headings(typeset, pages)), None
-        )
+        lonely = _notes_after_lonely_headings(typeset, pages)  # once per layout, never per note
+        culprit = next((note for note in notes if note.id in lonely), None)
         if culprit is None:
             return PrintedPdf(data, pages, warnings, tuple(moved))
         notes.remove(culprit)
@@ -112,13 +111,12 @@ def _notes_after_lonely_headings(html: str, pages: Mapping[str, int]) -> set[str
         heading = None
     if not lonely:
         return set()
-    root = lxml_html.document_fromstring(html)
+    wanted = set(lonely)
+    root = lxml_html.document_fromstring(html)  # one pass over the notes, not one search per block
     return {
         str(note.get("id"))
-        for block_id in lonely
-        for note in root.xpath(
-            "//*[@id=$id]//span[contains(concat(' ', @class, ' '), ' footnote ')]", id=block_id
-        )
+        for note in root.find_class("footnote")
+        if note.tag == "span" and any(block.get("id") in wanted for block in note.iterancestors())
     }
 
 
