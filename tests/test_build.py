@@ -119,10 +119,10 @@ def test_footnote_links_both_ways_in_the_epub(kamailio: Path) -> None:
     ns = {"x": "http://www.w3.org/1999/xhtml"}
     found = 0
     for document in documents.values():
-        for call in document.xpath("//x:a[@class='noteref']", namespaces=ns):
+        for call in document.xpath("//x:a[@class='noteref duokan-footnote']", namespaces=ns):
             target = call.get("href").lstrip("#")
             note = document.xpath(f"//*[@id='{target}']", namespaces=ns)[0]
-            back = note.xpath(".//x:a[@role='doc-backlink']", namespaces=ns)[0]
+            back = note.getprevious().xpath("./x:a[@role='doc-backlink']", namespaces=ns)[0]  # the number, before the note
             assert back.get("href") == "#" + call.get("id")
             found += 1
     assert found == 1

@@ -123,10 +123,12 @@ def cover_alt(booklet: Booklet) -> str:
 
 
 def _mark_noterefs(tree: etree._Element) -> None:
-    """EPUB 3 SSV `noteref` and DPUB-ARIA `doc-noteref` on each call, which holds only its number."""
+    """EPUB 3 SSV `noteref` and DPUB-ARIA `doc-noteref` on each call, which holds only its number,
+    and 多看/掌阅's `duokan-footnote` class (their pop-up; the note's side is in the template)."""
     for call in tree.iterfind(".//x:a[@class='noteref']", NS):
         call.set(f"{{{EPUB_NS}}}type", "noteref")
         call.set("role", "doc-noteref")
+        call.set("class", "noteref duokan-footnote")
         if call.getparent().tag == f"{{{XHTML_NS}}}sup":
             _keep_with_previous_character(call.getparent())
 
@@ -164,7 +166,7 @@ def _insert_page_breaks(
     for section in tree.iterfind(".//x:section[@class='chapter']", NS):
         for block in list(section):
             page = pages.get(block.get("id", ""))
-            if page is None or page <= last or block.tag == f"{{{XHTML_NS}}}aside":
+            if page is None or page <= last:  # the notes (`div.footnotes`) have no id: never a page's first block
                 continue
             marker = etree.Element(f"{{{XHTML_NS}}}span", nsmap=None)
             marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
