@@ -10,12 +10,14 @@ holds the exact table):
    `text` (UTF-8, YAML with lines) · `config` (booklet.yml, front matter → `Metadata`) ·
    `sources` (folders, posts) · `markdown` (with `sanitize`) · `images` · `assemble` → `Booklet`
 4. `theme`       – the Jinja2 environment over templates/, interface words, stylesheets
-5. `assets`, `fonts`, `cover` – typed files (href, media type, bytes); fonts and subsets;
-   the generated cover
+5. `assets`, `fonts`, `cover`, `pages` – typed files (href, media type, bytes); fonts and
+   subsets; the generated cover; which block opens each printed page (the EPUB's page
+   list, the web page's `#p12`)
 6. `pdf` (`notes` · `typeset` · `layout` · `compact` · `impose`), `epub` (`documents` ·
-   `package`), `web` (`shape`) – one writer per output: model and assets in, bytes out
+   `package` · `check`: an EPUB read back for what readers fail on), `web` (`shape`) –
+   one writer per output: model and assets in, bytes out
 7. `build`       – the order of stages and the atomic writes of the outputs
-8. `cli`, `serve` – the command line and the live preview
+8. `cli`, `serve`, `check` – the command line, the live preview, the release check of an EPUB
 """
 
 __version__ = "0.1.0"

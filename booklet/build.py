@@ -21,7 +21,7 @@ from booklet import files
 from booklet.assets import Asset, Assets
 from booklet.content import load_booklet
 from booklet.cover import cover_png
-from booklet.epub import write_epub
+from booklet.epub import check_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_subset
 from booklet.model import Booklet, PrintedPdf
@@ -61,13 +61,15 @@ def build(
     links = _download_links(booklet.name, formats, out_dir)
     printed: dict[str, PrintedPdf] = {}  # the PDF, laid out once: its pagination feeds the EPUB's page list
     helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
-    for kind in formats:
+    for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
             _print_edition(booklet, assets, built_at, printed)  # the page list's layout, meanwhile
             helper.join()  # its font subsets are in the cache now
         started = time.perf_counter()
         data = _make(kind, booklet, assets, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
+        if kind == "epub":  # the release check (epub/check.py): what readers fail on, as warnings
+            diagnostics.warnings.extend(check_epub(data, out_dir / f"{booklet.name}.epub"))
     if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
         from booklet.pdf.impose import impose_booklet
 
@@ -104,7 +106,9 @@ def _make(
     if kind == "epub":
         pages = _print_edition(booklet, assets, built_at, printed).pages
         return write_epub(booklet, assets, built_at, pages, cached_subset)
-    return write_web(booklet, assets, built_at, links)
+    # Anchors #p12 from the print pagination when this build lays the PDF out (a full build;
+    # the preview's quick web-page-only build goes without).
+    return write_web(booklet, assets, built_at, links, printed["pdf"].pages if "pdf" in printed else None)
 
 
 def _print_edition(

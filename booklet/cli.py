@@ -27,6 +27,8 @@ example:
   booklet build content/kamailio-in-action
       writes dist/kamailio-in-action.pdf, .epub and .html
   booklet build post.md --out site/ --format epub,html
+  booklet check dist/kamailio-in-action.epub
+      the release check: reader hazards, then EPUBCheck and Ace when installed
 """
 
 
@@ -54,6 +56,8 @@ def _run(argv: list[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "serve":
         return _serve(args)
+    if args.command == "check":
+        return _check(args)
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
@@ -131,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a booklet folder (with booklet.yml) or one Markdown file with front matter",
     )
     serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
+    check_parser = commands.add_parser(
+        "check",
+        help="release check of an EPUB: what Kindle, Kobo, Apple Books and 多看/掌阅 fail on, then EPUBCheck and Ace",
+    )
+    check_parser.add_argument("epub", metavar="FILE.epub", help="the EPUB to check")
+    check_parser.add_argument("--strict", action="store_true", help="a warning fails the check too")
     return parser
 
 
@@ -173,6 +183,21 @@ def _print_warnings(diagnostics: Diagnostics) -> None:
 
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`booklet check`: each finding on stderr; exit 1 on an EPUBCheck error or Ace violation
+    (or, with --strict, any finding), else 0."""
+    from booklet.check import check_file
+
+    try:
+        report = check_file(Path(args.epub))
+    except BookletError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INPUT
+    for line in (*report.findings, *report.notes):
+        print(line, file=sys.stderr)
+    return EXIT_INPUT if report.failed or (args.strict and report.findings) else EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -9,6 +9,9 @@ silent, each for a reason:
 - the writers (`pdf`, `epub`, `web`) take the model and `assets` and use `theme` for their
   templates; they import no reader and no other writer (`epub` asks `fonts` for the faces).
 - `serve`, the live preview, is a front end like `cli`: it calls `build`.
+- `check` (`booklet check FILE.epub`) is a front end too: it reads a file, runs `epub`'s own
+  release check on it, then EPUBCheck and Ace when installed (PATH, Chromium: the environment).
+- `pages` (which block opens each printed page) serves two writers, `epub` and `web`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "booklet"
-WRITER = {"errors", "model", "scripts", "theme", "assets"}
+WRITER = {"errors", "model", "scripts", "theme", "assets", "pages"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
@@ -27,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "scripts": set(),
     "files": set(),
     "assets": set(),
+    "pages": set(),
     "cache": {"files"},
     "content": {"errors", "model", "files"},
     "theme": {"model", "scripts"},
@@ -37,14 +41,15 @@ ALLOWED: dict[str, set[str]] = {
     "web": WRITER,
     "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web"},
     "serve": {"build", "errors", "theme"},
-    "cli": {"build", "cache", "errors", "serve"},
+    "check": {"epub", "errors"},
+    "cli": {"build", "cache", "check", "errors", "serve"},
     "__main__": {"cli"},
     "__init__": set(),
 }
 # Only the command line reads SOURCE_DATE_EPOCH and asks for the time; only the front ends print.
 CLOCK_AND_EPOCH = {"cli"}
 PRINTERS = {"cli", "serve"}
-ENVIRONMENT = {"content", "cache", "build", "cli", "files"}
+ENVIRONMENT = {"content", "cache", "build", "cli", "files", "check"}
 
 
 def modules() -> list[tuple[str, Path]]:

@@ -122,7 +122,8 @@ def test_footnote_links_both_ways_in_the_epub(kamailio: Path) -> None:
         for call in document.xpath("//x:a[@class='noteref duokan-footnote']", namespaces=ns):
             target = call.get("href").lstrip("#")
             note = document.xpath(f"//*[@id='{target}']", namespaces=ns)[0]
-            back = note.getprevious().xpath("./x:a[@role='doc-backlink']", namespaces=ns)[0]  # the number, before the note
+            # the note's number, linking back, stands just before it
+            back = note.getprevious().xpath("./x:a[@role='doc-backlink']", namespaces=ns)[0]
             assert back.get("href") == "#" + call.get("id")
             found += 1
     assert found == 1

@@ -4,7 +4,7 @@ Takes the model, the files it uses (cover, images), the build date, the PDF's pa
 (element id → printed page) and a way to make font subsets; returns the EPUB's bytes.
 Two steps, one module each: `documents` renders and finishes the content documents
 (cover, navigation, footnote semantics, page-break markers), `package` writes the
-package and the zip.
+package and the zip. `check` reads any EPUB's bytes back for the hazards readers fail on.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from booklet.assets import Assets
+from booklet.epub.check import check_epub
 from booklet.epub.documents import EpubDocument, cover_alt, finish_documents, render_documents
 from booklet.epub.package import package_epub
 from booklet.fonts import FONT_FACES, FONT_FAMILIES
@@ -20,7 +21,7 @@ from booklet.model import Booklet
 from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, writing_system
 from booklet.theme import render_template, stylesheet
 
-__all__ = ["cover_alt", "write_epub"]
+__all__ = ["check_epub", "cover_alt", "write_epub"]
 
 # What readers draw from CSS rather than text: list bullets and numbers.
 MARKER_CHARACTERS = "0123456789.•◦▪–"

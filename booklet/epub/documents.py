@@ -18,6 +18,7 @@ from datetime import datetime
 from lxml import etree
 
 from booklet.model import Booklet, Heading
+from booklet.pages import page_openings
 from booklet.scripts import join_names
 from booklet.theme import fragment, notes, render_template
 
@@ -86,10 +87,17 @@ def finish_documents(
 ) -> Content:
     """Cover, title page, navigation and chapters, ready to package."""
     trees = {document.file_name: etree.fromstring(document.xhtml.encode()) for document in rendered}
+    blocks = [
+        block.get("id", "")
+        for document in rendered[1:]
+        for section in trees[document.file_name].iterfind(".//x:section[@class='chapter']", NS)
+        for block in section
+    ]
+    openings = page_openings(blocks, pages)
     breaks: list[PageBreak] = []
     for document in rendered[1:]:
         _mark_noterefs(trees[document.file_name])
-        breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, pages, breaks))
+        breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, openings))
     _qualify_links(trees)
     toc = tuple(
         entry for chapter in booklet.chapters for entry in _toc(chapter.headings, f"{chapter.id}.xhtml")
@@ -152,21 +160,14 @@ def _keep_with_previous_character(sup: etree._Element) -> None:
     span.tail = tail
 
 
-def _insert_page_breaks(
-    tree: etree._Element, file_name: str, pages: Mapping[str, int], earlier: list[PageBreak]
-) -> list[PageBreak]:
-    """Before the first block that opens each printed page, `<span epub:type="pagebreak">` (EPUB 3.3 §D.4.1).
-
-    Blocks are the chapter heading and the top-level blocks of its body, whose ids
-    the PDF reports. A page that no block opens (one long paragraph filling it) gets
-    no marker: a marker inside a paragraph could not say where the page begins.
-    """
-    last = earlier[-1].page if earlier else 0
+def _insert_page_breaks(tree: etree._Element, file_name: str, openings: Mapping[str, int]) -> list[PageBreak]:
+    """Before each block that opens a printed page (`pages.page_openings`: chapter headings and
+    the top-level blocks of their bodies), `<span epub:type="pagebreak">` (EPUB 3.3 §D.4.1)."""
     placed: list[PageBreak] = []
     for section in tree.iterfind(".//x:section[@class='chapter']", NS):
         for block in list(section):
-            page = pages.get(block.get("id", ""))
-            if page is None or page <= last:  # the notes (`div.footnotes`) have no id: never a page's first block
+            page = openings.get(block.get("id", ""))
+            if page is None:  # the notes (`div.footnotes`) have no id: never a page's first block
                 continue
             marker = etree.Element(f"{{{XHTML_NS}}}span", nsmap=None)
             marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
@@ -176,7 +177,6 @@ def _insert_page_breaks(
             marker.tail = "\n"
             block.addprevious(marker)
             placed.append(PageBreak(page, file_name))
-            last = page
     return placed
 
 

@@ -1,10 +1,10 @@
 """Stage 3c: the web page, one self-contained HTML file.
 
 Takes the model, the files it refers to (cover, images), the build date and the links to
-the other outputs; returns the page's bytes. Two steps around the template
-(`templates/web.html.j2`): `shape` fits the chapters to the page (headings, note
-popovers, scrolling tables), then every image is inlined as a data: URL, so the file
-opens anywhere alone.
+the other outputs, and the PDF's pagination when there is one; returns the page's bytes.
+Two steps around the template (`templates/web.html.j2`): `shape` fits the chapters to the
+page (print-page anchors, headings, note popovers, scrolling tables), then every image is
+inlined as a data: URL, so the file opens anywhere alone.
 """
 
 from __future__ import annotations
@@ -16,14 +16,22 @@ from datetime import datetime
 from booklet.assets import Assets
 from booklet.model import Booklet
 from booklet.theme import fragment, notes, render_template, stylesheet
-from booklet.web.shape import shape_for_web
+from booklet.web.shape import page_openings, shape_for_web
 
 __all__ = ["write_web"]
 
 
-def write_web(booklet: Booklet, assets: Assets, built_at: datetime, links: Mapping[str, str]) -> bytes:
-    """One self-contained page: its CSS inline, every chapter, notes after each chapter."""
-    shaped = shape_for_web(booklet)
+def write_web(
+    booklet: Booklet,
+    assets: Assets,
+    built_at: datetime,
+    links: Mapping[str, str],
+    pages: Mapping[str, int] | None = None,
+) -> bytes:
+    """One self-contained page: its CSS inline, every chapter, notes after each chapter; with
+    the PDF's pagination (`pages`), an anchor `#p12` where printed page 12 begins."""
+    openings = page_openings(booklet, pages or {})
+    shaped = shape_for_web(booklet, openings)
     chapters = [(chapter, fragment(chapter.html), notes(chapter)) for chapter in shaped.chapters]
     page = render_template(
         "web.html.j2",
@@ -33,6 +41,7 @@ def write_web(booklet: Booklet, assets: Assets, built_at: datetime, links: Mappi
         built_at=built_at,
         cover_src=assets.cover.href,
         links=links,
+        page_starts=openings,
         css=fragment(stylesheet("base.css", "web.css", language=booklet.metadata.language)),
     )
     return _inline_assets(page, assets)

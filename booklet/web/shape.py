@@ -1,8 +1,11 @@
 """Stage 3c, first step: the chapters shaped for the web page.
 
-`shape_for_web` takes the `Booklet` and returns a copy whose chapter bodies fit
-the page: the book title is the page's `h1` and chapter titles are `h2`, so body
-headings move one level down; each footnote call gets a popover button beside
+`page_openings` takes the `Booklet` and the PDF's pagination and returns which chapter
+or block opens each printed page (`pages.py`, shared with the EPUB's page list).
+`shape_for_web` takes the `Booklet` (and those openings) and returns a copy whose chapter
+bodies fit the page: the book title is the page's `h1` and chapter titles are `h2`, so body
+headings move one level down; an empty anchor `<span id="p12">` stands before the block
+that opens printed page 12; each footnote call gets a popover button beside
 its link, and the note itself is copied into a popover after the call's block,
 so the note opens next to its call with no script (HTML popover API).
 """
@@ -10,25 +13,39 @@ so the note opens next to its call with no script (HTML popover API).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from booklet import pages as print_pages
 from booklet.model import Booklet, Chapter, Footnote
 from booklet.theme import labels as interface_words
 
 
-def shape_for_web(booklet: Booklet) -> Booklet:
+def page_openings(booklet: Booklet, pages: Mapping[str, int]) -> dict[str, int]:
+    """Chapter id or top-level block id → the printed page it opens, in reading order."""
+    blocks: list[str] = []
+    for chapter in booklet.chapters:
+        root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+        blocks += [chapter.id, *(str(child.get("id") or "") for child in root)]
+    return print_pages.page_openings(blocks, pages)
+
+
+def shape_for_web(booklet: Booklet, openings: Mapping[str, int] | None = None) -> Booklet:
     """The booklet with each chapter's body shaped for the web page (see the module docstring)."""
     words = interface_words(booklet.metadata.language)
     # What a screen reader says for a call's button, the popover's link to the notes, a table.
     labels = (words["note"], words["all_notes"], words["close"], words["table"])
-    chapters = tuple(_shape_chapter(chapter, labels) for chapter in booklet.chapters)
+    chapters = tuple(_shape_chapter(chapter, labels, openings or {}) for chapter in booklet.chapters)
     return dataclasses.replace(booklet, chapters=chapters)
 
 
-def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str, str]) -> Chapter:
+def _shape_chapter(
+    chapter: Chapter, labels: tuple[str, str, str, str], openings: Mapping[str, int]
+) -> Chapter:
     root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    _mark_pages(root, openings)  # first: the blocks are still the top-level ones the PDF reports
     _demote_headings(root)
     _scroll_tables(root, labels[3])
     for note in chapter.footnotes:
@@ -38,6 +55,17 @@ def _shape_chapter(chapter: Chapter, labels: tuple[str, str, str, str]) -> Chapt
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
     return dataclasses.replace(chapter, html=body)
+
+
+def _mark_pages(root: lxml_html.HtmlElement, openings: Mapping[str, int]) -> None:
+    """`<span class="page" id="p12"></span>` before the block that opens printed page 12:
+    empty, so nothing shows and a screen reader says nothing; `#p12` scrolls to it."""
+    for block in list(root):
+        page = openings.get(str(block.get("id") or ""))
+        if page is not None:
+            anchor = etree.Element("span", id=f"p{page}")
+            anchor.set("class", "page")
+            block.addprevious(anchor)
 
 
 def _demote_headings(root: lxml_html.HtmlElement) -> None:
