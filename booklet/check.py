@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,9 +115,26 @@ def _ace(path: Path) -> list[str] | str:
         if not report.is_file():
             return "it wrote no report"
         data = json.loads(report.read_text(encoding="utf-8"))
+    members = _members(path)
     return [
-        f"{path}/{document.get('earl:testSubject', {}).get('url', '')}: error: Ace {check['earl:test']['dct:title']} ({check['earl:test'].get('earl:impact')}): {check['earl:result'].get('dct:description', '')}"
+        f"{path}/{_member(members, document.get('earl:testSubject', {}).get('url', ''))}: error: "
+        f"Ace {check['earl:test']['dct:title']} ({check['earl:test'].get('earl:impact')}): "
+        f"{check['earl:result'].get('dct:description', '')}"
         for document in data.get("assertions", [])
         for check in document.get("assertions", [])
         if check["earl:result"].get("earl:outcome") == "fail"
     ]
+
+
+def _members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []
+
+
+def _member(members: list[str], url: str) -> str:
+    """The zip member Ace means: it names content documents from the package's folder
+    (`ch01.xhtml`) and the package from the zip's root (`EPUB/package.opf`)."""
+    return next((m for m in members if m == url or m.endswith("/" + url)), url)

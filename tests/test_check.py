@@ -1,7 +1,8 @@
 """`booklet check`: each hazard EPUBCheck and Ace let through, found with its exact message.
 
-Every case starts from `tests/fixtures/check-clean` (the smallest EPUB that passes), makes
-one change, zips it and checks the bytes. The cover, a 1600×2560 PNG, is drawn here.
+Every case starts from `tests/fixtures/check-clean` (the smallest EPUB that passes booklet's
+own check, and EPUBCheck; it has no accessibility metadata, which the last test makes Ace
+find), makes one change, zips it and checks the bytes. The cover, a 1600×2560 PNG, is drawn here.
 """
 
 from __future__ import annotations
@@ -251,3 +252,24 @@ def test_cli_on_a_missing_file() -> None:
         1,
         "no/such.epub: error: cannot read: No such file or directory\n",
     )
+
+
+def test_cli_runs_epubcheck_and_ace_and_fails_on_their_findings(tmp_path: Path) -> None:
+    """The clean fixture has no reader hazard and is valid EPUB, but carries no accessibility
+    metadata: Ace's findings are printed, each at its file, and fail the check."""
+    epub = tmp_path / "book.epub"
+    epub.write_bytes(zipped(clean_files()))
+    result = run_check(str(epub))
+    ace = f"{epub}/EPUB/package.opf: error: Ace"
+    assert result.stderr.splitlines() == [
+        f"{ace} metadata-accessibilityfeature (serious): Publications must declare the 'schema:accessibilityFeature' metadata",
+        f"{ace} metadata-accessibilityhazard (serious): Publications must declare the 'schema:accessibilityHazard' metadata",
+        f"{ace} metadata-accessibilitysummary (moderate): Publications should declare the 'schema:accessibilitySummary' metadata",
+        f"{ace} metadata-accessmode (serious): Publications must declare the 'schema:accessMode' metadata",
+        f"{ace} metadata-accessmodesufficient (moderate): Publications should declare the 'schema:accessModeSufficient' metadata",
+        f"{epub}/EPUB/ch01.xhtml: error: Ace epub-type-has-matching-role (moderate): Element has no ARIA role matching its epub:type",
+        "booklet: 0 reader hazard(s)",
+        "booklet: EPUBCheck ran: 0 finding(s)",
+        "booklet: Ace ran: 6 finding(s)",
+    ]
+    assert result.returncode == 1
