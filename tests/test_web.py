@@ -389,3 +389,13 @@ def test_an_unusual_booklet_fits_and_every_note_opens_beside_its_call(browser: B
     report = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     assert report == [], "\n".join(map(str, report))
     opened.page.context.close()
+
+
+def test_sibling_rules_reach_across_the_page_anchors() -> None:
+    """An empty page anchor (`.page`: the web page's #p12, the EPUB's page break) between two
+    blocks must not change how they look: every `X + p` rule also has its `X + .page + p`."""
+    for sheet in ("web.css", "latin.css"):
+        css = re.sub(r"/\*.*?\*/", "", (ROOT / "templates" / sheet).read_text(encoding="utf-8"), flags=re.DOTALL)
+        selectors = {s.strip() for rule in re.findall(r"([^{}]+)\{", css) for s in rule.split(",")}
+        pairs = {s for s in selectors if re.fullmatch(r"[^+]+ \+ p", s)}
+        assert pairs and all(s.replace(" + p", " + .page + p") in selectors for s in pairs), sheet
