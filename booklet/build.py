@@ -21,7 +21,7 @@ from booklet import files
 from booklet.assets import Asset, Assets
 from booklet.content import load_booklet
 from booklet.cover import cover_png
-from booklet.epub import check_epub, write_epub
+from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_subset
 from booklet.model import Booklet, PrintedPdf
@@ -69,7 +69,7 @@ def build(
         data = _make(kind, booklet, assets, built_at, links, printed)
         made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
         if kind == "epub":  # the release check (epub/check.py): what readers fail on, as warnings
-            diagnostics.warnings.extend(check_epub(data, out_dir / f"{booklet.name}.epub"))
+            diagnostics.warnings.extend(check_written_epub(booklet, data, out_dir / f"{booklet.name}.epub"))
     if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
         from booklet.pdf.impose import impose_booklet
 

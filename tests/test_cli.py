@@ -399,3 +399,15 @@ def test_hostile_metadata_is_text_in_the_pdf(hostile: Path) -> None:
     ns = {"dc": "http://purl.org/dc/elements/1.1/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
     assert xmp.xpath("//dc:title//rdf:li/text()", namespaces=ns) == [HOSTILE_TITLE]
     assert HOSTILE_CHAPTER in titles
+
+
+def test_a_note_too_short_for_kobo_is_a_warning_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The release check runs on every EPUB built; a hazard in a note is reported where the
+    author wrote it, once for a note shared by two chapters."""
+    source, out = stage(tmp_path, "epub-note-too-short-for-kobo")
+    code, _, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub")
+    warning = (
+        f"{source}/footnotes.md:1: warning: note [^same] holds 3 characters: "
+        "Kobo pops up only notes of 9 or more; write it out, or put it in the text"
+    )
+    assert (code, stderr.splitlines()) == (0, [warning])

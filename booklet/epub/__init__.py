@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from booklet.assets import Assets
-from booklet.epub.check import check_epub
+from booklet.epub.check import check_epub, check_written_epub
 from booklet.epub.documents import EpubDocument, cover_alt, finish_documents, render_documents
 from booklet.epub.package import package_epub
 from booklet.fonts import FONT_FACES, FONT_FAMILIES
@@ -21,7 +21,7 @@ from booklet.model import Booklet
 from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, writing_system
 from booklet.theme import render_template, stylesheet
 
-__all__ = ["check_epub", "cover_alt", "write_epub"]
+__all__ = ["check_epub", "check_written_epub", "cover_alt", "write_epub"]
 
 # What readers draw from CSS rather than text: list bullets and numbers.
 MARKER_CHARACTERS = "0123456789.•◦▪–"

@@ -3,7 +3,8 @@
 Takes an EPUB's bytes and the path to report it under; returns warnings, each at a
 file inside the EPUB (`book.epub/EPUB/ch01.xhtml:12`) with what breaks where and the
 fix. Every rule names the reader that fails on it and where that is documented
-(README, "Readers"). `build` runs it on every EPUB it makes; `booklet check` on any.
+(README, "Readers"). `booklet check` runs `check_epub` on any EPUB; `build` runs
+`check_written_epub` on every EPUB it makes, which reports a note's hazard at the note's source.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
 from booklet.errors import Location, Warning
+from booklet.model import Booklet
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -64,6 +66,21 @@ def check_epub(data: bytes, path: Path) -> tuple[Warning, ...]:
                     'no cover image (a manifest item with properties="cover-image"): Kindle and Kobo show a blank book; name a cover in booklet.yml',
                 )
             )
+    return tuple(found)
+
+
+def check_written_epub(booklet: Booklet, data: bytes, path: Path) -> tuple[Warning, ...]:
+    """`check_epub` for the EPUB of `booklet`: a hazard in a note is reported where the author
+    wrote the note (`01-one.md:7: warning: note [^sip] holds …`), once for a shared note."""
+    notes = {note.id: note for chapter in booklet.chapters for note in chapter.footnotes}
+    found: list[Warning] = []
+    for warning in check_epub(data, path):
+        match = re.match(r'note "([^"]+)" (.*)', warning.message)  # `_notes`' messages
+        note = notes.get(match.group(1)) if match else None
+        if match and note is not None:
+            warning = Warning(Location(note.source, note.line), f"note [^{note.label}] {match.group(2)}")
+        if warning not in found:
+            found.append(warning)
     return tuple(found)
 
 
