@@ -238,3 +238,27 @@ def _after(head: PostHead, now: datetime) -> bool:
 
 def _order(head: PostHead) -> tuple[object, ...]:
     return (head.date is None, head.moment.replace(tzinfo=None) if head.moment else datetime.min, natural_key(head.path.as_posix()))
+
+
+def addresses(site: Site, heads: tuple[PostHead, ...]) -> dict[str, str]:
+    """Every name a post can be linked by, to its address with the site's base path.
+
+    Jekyll: its post_url name (`2016-05-18-x`) and its path for `{% link %}` (`_posts/2016-05-18-x.md`).
+    Hugo, for `ref`: its path under content/ (`posts/x.md`), without `.md`, its file or bundle name,
+    and `@<folder>/<file>` for a path relative to the page that refers (shortcodes.py asks so).
+    """
+    found: dict[str, str] = {}
+    for head in heads:
+        address = site.baseurl + head.url
+        names = [head.name, head.path.relative_to(site.root).as_posix()]
+        if site.kind == "hugo":
+            bundle = head.path.stem in ("index", "_index")
+            stem = head.path.parent.name if bundle else head.path.stem
+            names += [head.name.rsplit(".", 1)[0], stem, head.path.name if not bundle else stem]
+            names += [f"@{head.path.parent.parent.as_posix()}/{stem}"] if bundle else []
+            names += [f"@{head.path.parent.as_posix()}/{head.path.name}", f"@{head.path.parent.as_posix()}/{head.path.stem}"]
+            if bundle:
+                names.append(head.name.rsplit("/", 1)[0])
+        for name in names:
+            found.setdefault(name, address)
+    return found
