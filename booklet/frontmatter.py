@@ -21,7 +21,7 @@ import yaml
 from booklet.config import read_text
 from booklet.errors import BookletError
 
-FENCES = {"---": "yaml", "+++": "toml"}
+FENCES: dict[str, Literal["yaml", "toml"]] = {"---": "yaml", "+++": "toml"}
 YAML_KEY = re.compile(r"^([^\s#:\-'\"][^:]*?|'[^']*'|\"[^\"]*\")\s*:(?:\s|$)")
 TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
 DATE = re.compile(
@@ -105,7 +105,9 @@ def _moment(match: re.Match[str]) -> datetime:
             sign = -1 if zone[0] == "-" else 1
             digits = zone[1:].replace(":", "")
             tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz)
+    return datetime(
+        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz
+    )
 
 
 def _yaml(source: str, path: Path) -> dict[str, object]:
@@ -115,7 +117,9 @@ def _yaml(source: str, path: Path) -> dict[str, object]:
         mark = error.problem_mark or error.context_mark
         line = 2 + mark.line if mark is not None else 2
         problem = error.problem or error.context or "syntax error"
-        raise BookletError(path, line, f"front matter is not valid YAML: {problem}: check the quoting and indentation") from None
+        raise BookletError(
+            path, line, f"front matter is not valid YAML: {problem}: check the quoting and indentation"
+        ) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
         raise BookletError(path, 2, f"front matter is not valid YAML: {error}: quote the value") from None
     return _mapping(values, path)
@@ -128,7 +132,9 @@ def _toml(source: str, path: Path) -> dict[str, object]:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         line = 1 + int(found.group(1)) if found else 2
         problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error)).lower()
-        raise BookletError(path, line, f"front matter is not valid TOML: {problem}: check the quoting (`key = \"text\"`)") from None
+        raise BookletError(
+            path, line, f'front matter is not valid TOML: {problem}: check the quoting (`key = "text"`)'
+        ) from None
     return _mapping(values, path)
 
 
@@ -136,7 +142,9 @@ def _mapping(values: object, path: Path) -> dict[str, object]:
     if values is None:
         return {}
     if not isinstance(values, dict):
-        raise BookletError(path, 2, "front matter is not a mapping: write `key: value` lines, such as `title: …`")
+        raise BookletError(
+            path, 2, "front matter is not a mapping: write `key: value` lines, such as `title: …`"
+        )
     return {str(key): value for key, value in values.items()}
 
 

@@ -76,10 +76,10 @@ def _render(
     return "".join(out)
 
 
-def fence(indent: str, info: str, code: str) -> str:
+def fence(code: str) -> str:
     """A fence longer than any run of backticks in the code, so the code cannot close it."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    return indent + "`" * max(3, longest + 1) + info
+    return "`" * max(3, longest + 1)
 
 
 def kept_lines(replaced: str, replacement: str) -> str:
@@ -119,7 +119,9 @@ def _token(
     return kept_lines(match.group(0), ""), match.end()
 
 
-def _closing(end: re.Pattern[str], text: str, match: re.Match[str], front: FrontMatter, line: int, name: str) -> re.Match[str]:
+def _closing(
+    end: re.Pattern[str], text: str, match: re.Match[str], front: FrontMatter, line: int, name: str
+) -> re.Match[str]:
     """The tag that closes a block; inside `highlight`, a closing tag within `{% raw %}` does not count."""
     position = match.end()
     while (found := end.search(text, position)) is not None:
@@ -130,22 +132,24 @@ def _closing(end: re.Pattern[str], text: str, match: re.Match[str], front: Front
         if after is None:
             break
         position = after.end()
-    raise BookletError(front.path, line, f"`{{% {name} %}}` is never closed: add `{{% end{name} %}}` after its text")
+    raise BookletError(
+        front.path, line, f"`{{% {name} %}}` is never closed: add `{{% end{name} %}}` after its text"
+    )
 
 
 def _fenced(text: str, match: re.Match[str], argument: str, code: str) -> str:
-    """`{% highlight ruby linenos %}…{% endhighlight %}` as a fenced block, indented as the tag is."""
+    """`{% highlight ruby linenos %}…{% endhighlight %}` as a fenced block, where the tag stood."""
     before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
-    indent = before if not before.strip() else ""
-    language = argument.split()[0] if argument else ""
-    marks = fence(indent, "", code)
-    opening = marks + language if not before.strip() else "\n" + marks.lstrip() + language
+    marks = fence(code)
+    opening = ("\n" if before.strip() else "") + marks + (argument.split()[0] if argument else "")
     last = code[code.rfind("\n") + 1 :]
-    closing = marks.lstrip() if "\n" in code and not last.strip() else "\n" + indent + marks.lstrip()
+    closing = marks if "\n" in code and not last.strip() else "\n" + marks
     return opening + code + closing
 
 
-def _address(name: str, argument: str, front: FrontMatter, site: Site, addresses: Mapping[str, str], line: int) -> str:
+def _address(
+    name: str, argument: str, front: FrontMatter, site: Site, addresses: Mapping[str, str], line: int
+) -> str:
     key = argument.strip().strip("'\"").lstrip("/")
     if name == "post_url":
         key = key.rsplit("/", 1)[-1]
@@ -154,7 +158,9 @@ def _address(name: str, argument: str, front: FrontMatter, site: Site, addresses
         what = "post" if name == "post_url" else "file"
         where = "_posts/" if name == "post_url" else f"the site ({site.root})"
         raise BookletError(
-            front.path, line, f"`{{% {name} {argument.strip()} %}}`: no {what} of that name in {where}: check the name"
+            front.path,
+            line,
+            f"`{{% {name} {argument.strip()} %}}`: no {what} of that name in {where}: check the name",
         )
     return found
 
@@ -203,10 +209,16 @@ def _filter(value: str, item: str, site: Site, line: int, notes: list[Unsupporte
     if name == "relative_url":
         return value if re.match(r"^[a-z]+:|^//", value) else site.baseurl + "/" + value.lstrip("/")
     if name == "absolute_url":
-        return value if re.match(r"^[a-z]+:|^//", value) else site.url + site.baseurl + "/" + value.lstrip("/")
+        return (
+            value if re.match(r"^[a-z]+:|^//", value) else site.url + site.baseurl + "/" + value.lstrip("/")
+        )
     if name in ("prepend", "append"):
         return text + value if name == "prepend" else value + text
     notes.append(
-        Unsupported(f"| {name}", line, f"Liquid filter `{name}` is not applied outside Jekyll: the value is shown as it is")
+        Unsupported(
+            f"| {name}",
+            line,
+            f"Liquid filter `{name}` is not applied outside Jekyll: the value is shown as it is",
+        )
     )
     return value

@@ -43,14 +43,12 @@ class PostHead:
         return self.front.path
 
 
-
 def read_posts(site: Site) -> tuple[PostHead, ...]:
     """Every post of the site (drafts too), from front matter only; a bad one is a located error."""
     heads = [_head(site, path, False) for path in _post_files(site)]
     if site.drafts is not None:
         heads += [_head(site, path, True) for path in _files(site.drafts)]
     return tuple(heads)
-
 
 
 # --- posts ------------------------------------------------------------------------------------
@@ -97,7 +95,9 @@ def _name_date(named: re.Match[str], front: FrontMatter) -> date:
     try:
         return date(int(named.group(1)), int(named.group(2)), int(named.group(3)))
     except ValueError:
-        raise BookletError(front.path, None, "the file name's date is not a date: name it YYYY-MM-DD-title.md") from None
+        raise BookletError(
+            front.path, None, "the file name's date is not a date: name it YYYY-MM-DD-title.md"
+        ) from None
 
 
 def _terms(front: FrontMatter, *keys: str) -> tuple[str, ...]:
@@ -105,9 +105,17 @@ def _terms(front: FrontMatter, *keys: str) -> tuple[str, ...]:
     for key in keys:
         value = front.values.get(key)
         if isinstance(value, str):
-            return tuple(value.split()) if key in ("tags", "categories") and "," not in value else (value.strip(),)
+            return (
+                tuple(value.split())
+                if key in ("tags", "categories") and "," not in value
+                else (value.strip(),)
+            )
         if isinstance(value, list):
-            return tuple(str(item).strip() for item in value if isinstance(item, (str, int, float)) and str(item).strip())
+            return tuple(
+                str(item).strip()
+                for item in value
+                if isinstance(item, (str, int, float)) and str(item).strip()
+            )
     return ()
 
 
@@ -135,18 +143,24 @@ def _url(site: Site, path: Path, front: FrontMatter, day: date | None, named: re
         return "/" + explicit.strip().lstrip("/")
     if site.kind == "jekyll":
         slug = str(front.values.get("slug") or (named.group(4) if named else path.stem))
-        categories = "/".join(c.lower() for c in (_terms(front, "categories", "category") or _folder_categories(site, path)))
+        categories = "/".join(
+            c.lower() for c in (_terms(front, "categories", "category") or _folder_categories(site, path))
+        )
         return _fill(site.permalink, day, slug, categories, ".html")
     stem = path.parent.name if path.stem in ("index", "_index") else path.stem
     slug = str(front.values.get("slug") or stem)
     section = _name(site, path).split("/")[0] if "/" in _name(site, path) else ""
     if site.permalink:
         title = re.sub(r"[^\w]+", "-", str(front.values.get("title") or stem).lower()).strip("-")
-        return _fill(site.permalink.replace(":filename", stem).replace(":section", section), day, slug, "", "", title)
+        return _fill(
+            site.permalink.replace(":filename", stem).replace(":section", section), day, slug, "", "", title
+        )
     return f"/{section}/{slug.lower()}/" if section else f"/{slug.lower()}/"
 
 
-def _fill(pattern: str, day: date | None, slug: str, categories: str, ext: str, title: str | None = None) -> str:
+def _fill(
+    pattern: str, day: date | None, slug: str, categories: str, ext: str, title: str | None = None
+) -> str:
     values = {
         ":year": f"{day.year:04d}" if day else "",
         ":month": f"{day.month:02d}" if day else "",
@@ -199,12 +213,12 @@ class Choice:
     future: int
 
 
-def choose_posts(heads: tuple[PostHead, ...], selection: Selection, now: datetime) -> Choice:
-    """Apply the selection; drafts, `published: false` and posts dated after `now` stay out."""
+def choose_posts(heads: tuple[PostHead, ...], selection: Selection, built_at: datetime) -> Choice:
+    """Apply the selection; drafts, `published: false` and posts dated after `built_at` stay out."""
     matching = [head for head in heads if _matches(head, selection)]
     drafts = [head for head in matching if head.draft]
     unpublished = [head for head in matching if not head.draft and not head.published]
-    future = [head for head in matching if not head.draft and head.published and _after(head, now)]
+    future = [head for head in matching if not head.draft and head.published and _after(head, built_at)]
     left_out = {id(head) for head in (*drafts, *unpublished, *future)}
     chosen = sorted((head for head in matching if id(head) not in left_out), key=_order)
     return Choice(tuple(chosen), len(drafts), len(unpublished), len(future))
@@ -212,11 +226,19 @@ def choose_posts(heads: tuple[PostHead, ...], selection: Selection, now: datetim
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort names as people count: `2-x.md` before `10-x.md`."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", name) if part)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
 
 
 def _matches(head: PostHead, selection: Selection) -> bool:
-    for wanted, has in ((selection.tags, head.tags), (selection.categories, head.categories), (selection.series, head.series)):
+    for wanted, has in (
+        (selection.tags, head.tags),
+        (selection.categories, head.categories),
+        (selection.series, head.series),
+    ):
         if wanted and not {_term(t) for t in wanted} & {_term(t) for t in has}:
             return False
     if selection.since and (head.date is None or head.date < selection.since):
@@ -229,15 +251,19 @@ def _term(text: str) -> str:
     return re.sub(r"[\s_-]+", "-", text.strip().casefold())
 
 
-def _after(head: PostHead, now: datetime) -> bool:
+def _after(head: PostHead, built_at: datetime) -> bool:
     if head.moment is None:
         return False
-    moment = head.moment if head.moment.tzinfo else head.moment.replace(tzinfo=now.tzinfo)
-    return moment > now
+    moment = head.moment if head.moment.tzinfo else head.moment.replace(tzinfo=built_at.tzinfo)
+    return moment > built_at
 
 
 def _order(head: PostHead) -> tuple[object, ...]:
-    return (head.date is None, head.moment.replace(tzinfo=None) if head.moment else datetime.min, natural_key(head.path.as_posix()))
+    return (
+        head.date is None,
+        head.moment.replace(tzinfo=None) if head.moment else datetime.min,
+        natural_key(head.path.as_posix()),
+    )
 
 
 def addresses(site: Site, heads: tuple[PostHead, ...]) -> dict[str, str]:
@@ -256,7 +282,10 @@ def addresses(site: Site, heads: tuple[PostHead, ...]) -> dict[str, str]:
             stem = head.path.parent.name if bundle else head.path.stem
             names += [head.name.rsplit(".", 1)[0], stem, head.path.name if not bundle else stem]
             names += [f"@{head.path.parent.parent.as_posix()}/{stem}"] if bundle else []
-            names += [f"@{head.path.parent.as_posix()}/{head.path.name}", f"@{head.path.parent.as_posix()}/{head.path.stem}"]
+            names += [
+                f"@{head.path.parent.as_posix()}/{head.path.name}",
+                f"@{head.path.parent.as_posix()}/{head.path.stem}",
+            ]
             if bundle:
                 names.append(head.name.rsplit("/", 1)[0])
         for name in names:

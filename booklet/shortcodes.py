@@ -52,7 +52,9 @@ def _render(
         line = first_line + text.count("\n", 0, match.start())
         position = match.end()
         if match.group(2):  # `{{</* figure */>}}`: the shortcode written out, as the author means it
-            out.append("{{" + match.group(1) + match.group(0)[4:-4].strip() + match.group(8) + "}}")
+            out.append(
+                "{{" + match.group(1) + " " + match.group(0)[5:-5].strip() + " " + match.group(8) + "}}"
+            )
             continue
         name, arguments = match.group(4), _arguments(match.group(5))
         closing = None if match.group(3) or match.group(7) else _closing(text, match, name)
@@ -61,7 +63,9 @@ def _render(
             inner = _render(text[match.end() : closing.start()], line, front, addresses, notes, errors)
             position = closing.end()
         try:
-            piece = _shortcode(name, arguments, inner, closing is not None, text, match, front, addresses, line, notes)
+            piece = _shortcode(
+                name, arguments, inner, closing is not None, text, match, front, addresses, line, notes
+            )
         except BookletError as error:
             errors.append(error)
             piece = ""
@@ -121,9 +125,12 @@ def _shortcode(
 ) -> str:
     if name == "highlight":
         before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
-        marks = fence(before if not before.strip() else "", "", inner)
-        closing = marks.lstrip() if inner.endswith("\n") or not inner.rsplit("\n", 1)[-1].strip() else "\n" + marks.lstrip()
-        return marks + _named(arguments, "lang", position=0) + inner + closing
+        marks = fence(inner)
+        last = inner[inner.rfind("\n") + 1 :]
+        closing = marks if "\n" in inner and not last.strip() else "\n" + marks
+        return (
+            ("\n" if before.strip() else "") + marks + _named(arguments, "lang", position=0) + inner + closing
+        )
     if name == "figure":
         return _figure(arguments)
     if name in ("ref", "relref"):
@@ -166,7 +173,7 @@ def _reference(name: str, target: str, front: FrontMatter, addresses: Mapping[st
         raise BookletError(
             front.path,
             line,
-            f"`{{{{< {name} \"{target}\" >}}}}`: no page of that name in the site: write its path under content/, such as \"posts/x.md\"",
+            f'`{{{{< {name} "{target}" >}}}}`: no page of that name in the site: write its path under content/, such as "posts/x.md"',
         )
     return found + (f"#{anchor}" if anchor else "")
 

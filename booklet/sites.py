@@ -121,7 +121,19 @@ def _hugo(root: Path, config: Path) -> Site:
     content: tuple[Path, ...] = (content_dir,)
     if isinstance(languages, dict) and all((content_dir / str(lang)).is_dir() for lang in languages):
         content = tuple(content_dir / str(lang) for lang in languages)  # multilingual: content/<lang>/
-    return Site("hugo", root, config, _text(values.get("title")) or None, url, path, language, pattern, _scalars(values), content, None)
+    return Site(
+        "hugo",
+        root,
+        config,
+        _text(values.get("title")) or None,
+        url,
+        path,
+        language,
+        pattern,
+        _scalars(values),
+        content,
+        None,
+    )
 
 
 def _config_values(config: Path) -> dict[str, object]:
@@ -138,14 +150,18 @@ def _config_values(config: Path) -> dict[str, object]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise BookletError(config, line, f"not valid YAML: {error.problem}: check the quoting and indentation") from None
+        raise BookletError(
+            config, line, f"not valid YAML: {error.problem}: check the quoting and indentation"
+        ) from None
     if not isinstance(values, dict):
         raise BookletError(config, 1, "not a mapping of settings: write `key: value` lines")
     return {str(key): value for key, value in values.items()}
 
 
 def _scalars(values: Mapping[str, object]) -> dict[str, str]:
-    return {k: _text(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    return {
+        k: _text(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+    }
 
 
 def _text(value: object) -> str:
