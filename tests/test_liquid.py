@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from booklet.content.frontmatter import read_front_matter_text
+from booklet.content.liquid import render_liquid
+from booklet.content.posts import addresses, read_posts
+from booklet.content.shortcodes import render_shortcodes
+from booklet.content.sites import Site, find_site
 from booklet.errors import BookletError
-from booklet.frontmatter import read_front_matter_text
-from booklet.liquid import render_liquid
-from booklet.posts import addresses, read_posts
-from booklet.shortcodes import render_shortcodes
-from booklet.sites import Site, find_site
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from booklet.content.frontmatter import FrontMatter
+from booklet.content.sites import Site
 from booklet.errors import BookletError, BookletErrors
-from booklet.frontmatter import FrontMatter
-from booklet.sites import Site
 
 TOKEN = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}|\{\{-?(.*?)-?\}\}", re.DOTALL)
 RAW = re.compile(r"\{%-?\s*raw\s*-?%\}")

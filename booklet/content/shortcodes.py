@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from booklet.content.frontmatter import FrontMatter
+from booklet.content.liquid import Rendered, Unsupported, fence, kept_lines
 from booklet.errors import BookletError, BookletErrors
-from booklet.frontmatter import FrontMatter
-from booklet.liquid import Rendered, Unsupported, fence, kept_lines
 
 SHORTCODE = re.compile(r"\{\{([<%])(/\*)?\s*(/)?\s*([\w./-]+)(.*?)(\*/)?\s*(/)?\s*([>%])\}\}", re.DOTALL)
 ARGUMENT = re.compile(r"""(?:([\w-]+)\s*=\s*)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)""")

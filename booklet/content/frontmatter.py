@@ -18,7 +18,7 @@ from typing import Literal
 
 import yaml
 
-from booklet.config import read_text
+from booklet.content.text import read_text
 from booklet.errors import BookletError
 
 FENCES: dict[str, Literal["yaml", "toml"]] = {"---": "yaml", "+++": "toml"}

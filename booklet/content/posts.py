@@ -15,9 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from booklet.content.frontmatter import FrontMatter, read_front_matter_text, when
+from booklet.content.sites import Site
 from booklet.errors import BookletError
-from booklet.frontmatter import FrontMatter, read_front_matter_text, when
-from booklet.sites import Site
 
 POST_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn")
 JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
