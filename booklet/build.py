@@ -24,7 +24,7 @@ from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_subset
-from booklet.model import Booklet, PrintedPdf
+from booklet.model import Booklet, PrintedPdf, Request
 from booklet.web import write_web
 
 FORMATS = ("pdf", "epub", "html")
@@ -48,14 +48,16 @@ def build(
     remote_cache: Path | None = None,
     strict: bool = False,
     impose: bool = False,
+    request: Request | None = None,
 ) -> tuple[Output, ...]:
     """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
 
     `remote_cache`: where remote images are fetched to; None (the default) fetches nothing.
     `strict`: a warning stops the build before anything is written.
     `impose` (or `impose: true` in booklet.yml): with the PDF, also write `<name>-print.pdf`.
+    `request`: what the command line asks of the reading stage (a site's selection, the name…).
     """
-    booklet = load_booklet(source, diagnostics, remote_cache)
+    booklet = load_booklet(source, diagnostics, remote_cache, request or Request(built_at))
     assets = read_assets(booklet)
     made: list[tuple[Path, bytes, float]] = []
     links = _download_links(booklet.name, formats, out_dir)

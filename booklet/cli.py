@@ -14,11 +14,12 @@ import signal
 import sys
 import threading
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from booklet.errors import BookletError, Diagnostics
+from booklet.model import RemoteImages, Request, Selection
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -29,6 +30,8 @@ example:
   booklet build post.md --out site/ --format epub,html
   booklet check dist/kamailio-in-action.epub
       the release check: reader hazards, then EPUBCheck and Ace when installed
+  booklet build ~/blog --tag FreeSWITCH
+      a Jekyll or Hugo site: its posts tagged FreeSWITCH, oldest first: dist/blog-FreeSWITCH.pdf, …
 """
 
 
@@ -61,10 +64,11 @@ def _run(argv: list[str] | None) -> int:
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
+        request = _request(args, built_at)
     except ValueError as error:
         parser.error(str(error))
     diagnostics = Diagnostics()
-    remote_cache = cache_dir() / "remote" if args.fetch_remote else None
+    remote_cache = cache_dir() / "remote"  # used only when remote images are to be fetched
     try:
         outputs = build(
             Path(args.source),
@@ -75,6 +79,7 @@ def _run(argv: list[str] | None) -> int:
             remote_cache,
             args.strict,
             args.impose,
+            request,
         )
     except BookletError as error:
         _print_warnings(diagnostics)
@@ -122,10 +127,32 @@ def _parser() -> argparse.ArgumentParser:
         help="with the PDF, also write NAME-print.pdf: A5 pages two to an A4 sheet, for saddle stitching",
     )
     build_parser.add_argument(
-        "--fetch-remote",
-        action="store_true",
-        help="fetch remote (https://) images once into a cache ($XDG_CACHE_HOME/booklet); by default they are an error",
+        "--remote-images",
+        choices=("error", "fetch", "link"),
+        help="remote (https://, //host/) images: error (the default), fetch them once into a cache"
+        " ($XDG_CACHE_HOME/booklet), or link: each becomes a link with its alt text",
     )
+    build_parser.add_argument(
+        "--fetch-remote", action="store_true", help="the same as --remote-images fetch (an older name)"
+    )
+    chosen = build_parser.add_argument_group(
+        "a Jekyll or Hugo site as SOURCE", "which posts become chapters (default: every published post)"
+    )
+    chosen.add_argument(
+        "--tag", action="append", default=[], metavar="T", help="posts with tag T (any case; repeatable)"
+    )
+    chosen.add_argument(
+        "--category", action="append", default=[], metavar="C", help="posts in category C (repeatable)"
+    )
+    chosen.add_argument(
+        "--series", action="append", default=[], metavar="S", help="posts in series S (repeatable)"
+    )
+    chosen.add_argument("--since", metavar="DATE", help="posts dated DATE (YYYY-MM-DD) or later")
+    chosen.add_argument("--until", metavar="DATE", help="posts dated DATE (YYYY-MM-DD) or earlier")
+    chosen.add_argument(
+        "--name", help="the outputs' file name (default: the site's folder and the selection)"
+    )
+    chosen.add_argument("--title", help="the booklet's title when booklet.yml gives none")
     serve_parser = commands.add_parser(
         "serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save"
     )
@@ -156,6 +183,31 @@ def _formats(text: str) -> tuple[str, ...]:
     return formats
 
 
+def _request(args: argparse.Namespace, built_at: datetime) -> Request:
+    if args.fetch_remote and args.remote_images not in (None, "fetch"):
+        raise ValueError(f"--fetch-remote and --remote-images {args.remote_images} disagree: keep one")
+    selection = Selection(
+        tuple(args.tag),
+        tuple(args.category),
+        tuple(args.series),
+        _date(args.since, "--since"),
+        _date(args.until, "--until"),
+    )
+    remote: RemoteImages | None = "fetch" if args.fetch_remote else args.remote_images
+    if args.name is not None and (not args.name.strip() or "/" in args.name or args.name.startswith(".")):
+        raise ValueError(f"--name: `{args.name}` is not a file name: use letters, digits and dashes")
+    return Request(built_at, selection, args.name, args.title, remote)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option}: `{text}` is not a date: write it as 2024-05-01") from None
+
+
 def _build_date(epoch: str | None) -> datetime:
     """SOURCE_DATE_EPOCH (reproducible-builds.org) fixes every date in the outputs."""
     if epoch is None or epoch == "":
@@ -177,8 +229,8 @@ def _on_sigterm(handler: Any) -> Any:
 
 
 def _print_warnings(diagnostics: Diagnostics) -> None:
-    for warning in diagnostics.warnings:
-        print(warning, file=sys.stderr)
+    for message in (*diagnostics.warnings, *diagnostics.notes):
+        print(message, file=sys.stderr)
 
 
 def _size(size: int) -> str:

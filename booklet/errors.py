@@ -66,14 +66,30 @@ class Warning:
         return one_line(f"{self.location}: warning: {self.message}")
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the author should know that is not a problem (what a selection left out)."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return one_line(f"{self.location}: note: {self.message}")
+
+
 @dataclass(slots=True)
 class Diagnostics:
-    """Warnings gathered while building; errors are raised, not gathered here."""
+    """Warnings and notes gathered while building; errors are raised, not gathered here.
+    `--strict` fails on warnings, never on notes."""
 
     warnings: list[Warning] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def warn(self, path: Path | None, line: int | None, message: str) -> None:
         self.warnings.append(Warning(Location(path, line), message))
+
+    def note(self, path: Path | None, message: str) -> None:
+        self.notes.append(Note(Location(path), message))
 
 
 def one_line(text: str) -> str:

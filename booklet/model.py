@@ -7,12 +7,14 @@ report a located error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 FootnoteNumbering = Literal["chapter", "booklet"]
 ChapterStart = Literal["page", "right"]
+RemoteImages = Literal["error", "fetch", "link"]
 
 # Page sizes an author may name in booklet.yml, as CSS `size` values.
 PAGE_SIZES: dict[str, str] = {
@@ -80,6 +82,9 @@ class Chapter:
     footnotes: tuple[Footnote, ...]
     source: Path
     line: int
+    source_url: str | None = (
+        None  # the post on its site, when the chapter is a post and the site's address is known
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +112,33 @@ class PrintedPdf:
     warnings: tuple[str, ...] = ()  # what WeasyPrint warned about while laying out
     # Notes longer than a page, set in the text after their paragraph instead of at the foot.
     moved_notes: tuple[Footnote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which posts of a site make the booklet: any of the tags, and any of the categories, and any
+    of the series (each case-insensitive), dated within `since`…`until` (inclusive). Empty: all."""
+
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+
+    def terms(self) -> tuple[str, ...]:
+        """What was asked for, in the order a name or a title shows it."""
+        return (*self.tags, *self.categories, *self.series)
+
+    def empty(self) -> bool:
+        return not (self.terms() or self.since or self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the command line asks of the reading stage, besides the source."""
+
+    built_at: datetime | None = None  # posts dated later are future posts, and stay out (None: none is)
+    selection: Selection = field(default_factory=Selection)
+    name: str | None = None  # the output's file stem
+    title: str | None = None
+    remote_images: RemoteImages | None = None  # None: booklet.yml's `remote_images`, else "error"

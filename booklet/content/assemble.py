@@ -15,23 +15,27 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from booklet.content.images import locate_image
+from booklet.content.images import Places, locate_image
 from booklet.content.markdown import line_of
 from booklet.content.sources import Draft
 from booklet.errors import BookletError, Diagnostics
-from booklet.model import Chapter, Footnote, Heading, Image, Metadata
+from booklet.model import Chapter, Footnote, Heading, Image, Metadata, RemoteImages
 
 VOID_ELEMENTS = {"br", "hr", "img", "col", "wbr"}
 
 
 def collect_images(
     drafts: list[Draft],
-    root: Path,
+    places: Places,
     remote_cache: Path | None,
+    remote: RemoteImages,
     diagnostics: Diagnostics,
     errors: list[BookletError],
 ) -> tuple[Image, ...]:
-    """Check every image; the outputs refer to each by a stable href (`images/image001.png`)."""
+    """Check every image; the outputs refer to each by a stable href (`images/image001.png`).
+
+    With `remote` "link", a remote image becomes a link to it, its alt text the link's text.
+    """
     images: dict[Path, Image] = {}
     for draft in drafts:
         assert draft.tree is not None
@@ -41,10 +45,13 @@ def collect_images(
                 img.drop_tree()
                 continue
             line = line_of(draft, src)
+            if remote == "link" and (src.startswith("//") or urlsplit(src).scheme in ("http", "https")):
+                _link_instead(img, src, draft, line, diagnostics)
+                continue
             if not img.get("alt"):
                 diagnostics.warn(draft.source, line, f"image `{src}` has no alt text: describe it in ![…](…)")
             try:
-                found = locate_image(src, draft.source, line, root, remote_cache)
+                found = locate_image(src, draft.source, line, places, remote_cache)
             except BookletError as error:
                 errors.append(error)
                 img.drop_tree()
@@ -54,6 +61,28 @@ def collect_images(
                 images[found.path] = Image(found.path, href, found.media_type)
             img.set("src", images[found.path].href)
     return tuple(images.values())
+
+
+def _link_instead(
+    img: lxml_html.HtmlElement, src: str, draft: Draft, line: int, diagnostics: Diagnostics
+) -> None:
+    """A remote image not fetched: a link to it, so a booklet builds when an old image host is gone."""
+    address = "https:" + src if src.startswith("//") else src
+    text = (img.get("alt") or "").strip() or address
+    diagnostics.warn(
+        draft.source, line, f"remote image `{src}` is a link in this booklet (remote images: link)"
+    )
+    if any(parent.tag == "a" for parent in img.iterancestors()):
+        _replace(img, None, text)  # already inside a link: its text only
+    else:
+        _replace(img, address, text)
+
+
+def _replace(img: lxml_html.HtmlElement, href: str | None, text: str) -> None:
+    link = lxml_html.Element("a", {"href": href}) if href else lxml_html.Element("span")
+    link.text = text
+    link.tail = img.tail
+    img.getparent().replace(img, link)
 
 
 def check_links(drafts: list[Draft], metadata: Metadata, diagnostics: Diagnostics) -> None:
@@ -110,6 +139,7 @@ def finish(
                 tuple(footnotes),
                 draft.source,
                 draft.line,
+                draft.source_url,
             )
         )
     _warn_uncited(drafts, shared, diagnostics)

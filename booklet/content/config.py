@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 
 import langcodes
 
+from booklet.content.frontmatter import DATE
 from booklet.content.images import locate_image
 from booklet.content.text import YamlMapping, parse_yaml_mapping, read_text
 from booklet.errors import BookletError, BookletErrors, Diagnostics
@@ -58,6 +59,7 @@ POST_KEYS = frozenset(
         "sidebar",
         "share",
         "related",
+        "site_root",
     ]
 )
 CHAPTER_KEYS = frozenset({"title"}) | POST_KEYS
@@ -80,7 +82,14 @@ BOOKLET_KEYS = [
     "chapter_start",
     "embed_fonts",
     "impose",
+    "posts",
+    "chapters",
+    "site_root",
+    "remote_images",
+    "source_links",
 ]
+# booklet.yml's keys about reading the sources, read by content.blog (not part of `Metadata`).
+READING_KEYS = ("posts", "chapters", "site_root", "remote_images", "source_links")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +110,14 @@ def read_front_matter(mapping: YamlMapping, diagnostics: Diagnostics) -> FrontMa
     return FrontMatter(title=title, line=mapping.line_of("title"))
 
 
-def read_metadata(path: Path) -> Metadata:
-    """Read and check a booklet folder's `booklet.yml`; every bad key and value is reported at once."""
+def read_metadata(path: Path, defaults: Mapping[str, object] | None = None) -> Metadata:
+    """Read and check a booklet folder's `booklet.yml`; every bad key and value is reported at once.
+
+    `defaults`: values a site gives (its title, language, address…); booklet.yml's own win.
+    """
     mapping = parse_yaml_mapping(read_text(path), path)
+    if defaults:
+        mapping = YamlMapping({**defaults, **mapping.values}, mapping.lines, path, mapping.line)
     errors = [
         BookletError(path, mapping.line_of(key), _unknown_key(key, BOOKLET_KEYS))
         for key in mapping.values
@@ -118,6 +132,11 @@ def read_metadata(path: Path) -> Metadata:
     return metadata
 
 
+def metadata_from_values(values: Mapping[str, object], source: Path) -> Metadata:
+    """Metadata from values a site gives, for a site folder without booklet.yml (`source`: its configuration)."""
+    return _metadata_from(YamlMapping(dict(values), {}, source, 1), cover_base=source.parent)
+
+
 def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metadata:
     """A single post's front matter gives the booklet's metadata."""
     for key in mapping.values:
@@ -128,8 +147,9 @@ def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metada
     known = {k: v for k, v in mapping.values.items() if k in BOOKLET_KEYS}
     if "author" not in known and "authors" in mapping.values:
         known["author"] = mapping.values["authors"]
-    if "description" not in known and "excerpt" in mapping.values:
-        known["description"] = mapping.values["excerpt"]
+    for where in ("summary", "excerpt"):  # Hugo's summary, Jekyll's excerpt
+        if "description" not in known and where in mapping.values:
+            known["description"] = mapping.values[where]
     if "language" not in known and "lang" in mapping.values:
         known["language"] = mapping.values["lang"]
     post = YamlMapping(known, mapping.lines, mapping.path, mapping.line)
@@ -281,11 +301,17 @@ def _page_size(mapping: YamlMapping) -> str:
 
 
 def _date(mapping: YamlMapping) -> str | None:
+    """A date as a date: `2016-10-06 11:10:38 -0700` (Jekyll) is 2016-10-06, the day as written."""
     value = mapping.values.get("date")
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and (written := DATE.match(value.strip())):
+        try:
+            return date(int(written.group(1)), int(written.group(2)), int(written.group(3))).isoformat()
+        except ValueError:
+            pass  # not a real day: kept as the author wrote it
     return _string(mapping, "date")
 
 

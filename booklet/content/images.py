@@ -29,14 +29,33 @@ MEDIA_TYPES = {"png": ("image/png", ".png"), "jpeg": ("image/jpeg", ".jpg"), "gi
 
 
 @dataclass(frozen=True, slots=True)
+class Places:
+    """Where images may be read from: nothing outside `root` (the site's folder), symlinks resolved first."""
+
+    root: Path
+    starts: tuple[Path, ...]  # where `/img/x.png` starts: the site's folder (Hugo: also static/)
+    baseurl: str = ""  # a site's base path, which `{{ site.baseurl }}/img/x.png` starts with
+    advice: str = "set `site_root:` in booklet.yml to a folder that holds it"  # the other fix
+
+
+@dataclass(frozen=True, slots=True)
 class ImageFile:
     path: Path  # the file to read: in the booklet's folder, or in the cache
     media_type: str  # "image/png"
     suffix: str  # ".png"
 
 
-def locate_image(src: str, chapter: Path, line: int, root: Path, remote_cache: Path | None) -> ImageFile:
-    """Check one image reference; raise a `BookletError` located at `chapter:line` if it is bad."""
+def locate_image(
+    src: str, chapter: Path, line: int, places: Places | Path, remote_cache: Path | None
+) -> ImageFile:
+    """Check one image reference; raise a `BookletError` located at `chapter:line` if it is bad.
+
+    `places`: a booklet's `Places`, or one folder (the cover's). `//host/x.png` is remote.
+    """
+    if isinstance(places, Path):
+        places = Places(places, (places,), "", "")
+    if src.startswith("//"):
+        src = "https:" + src
     scheme = urlsplit(src).scheme.lower()
     if scheme in ("http", "https"):
         return _remote(src, chapter, line, remote_cache)
@@ -46,25 +65,47 @@ def locate_image(src: str, chapter: Path, line: int, root: Path, remote_cache: P
             line,
             f"image `{src}` is not a file or an http(s) address: save the image beside the chapter",
         )
-    path = _local(src, chapter, line, root)
+    path = _local(src, chapter, line, places)
     kind = _kind(path.read_bytes(), src, chapter, line)
     return ImageFile(path, *MEDIA_TYPES[kind])
 
 
-def _local(src: str, chapter: Path, line: int, root: Path) -> Path:
+def _local(src: str, chapter: Path, line: int, places: Places) -> Path:
     name = unquote(urlsplit(src).path)
     if not name.strip():
         raise BookletError(chapter, line, "image has no file name: write ![what it shows](file.png)")
+    root = places.root.resolve()
+    if name.startswith("/"):
+        return _from_site(src, name, chapter, line, places, root)
     path = (chapter.parent / name).resolve()
-    if not path.is_relative_to(root.resolve()):
+    if not path.is_relative_to(root):
         raise BookletError(
-            chapter, line, f"image `{src}` lies outside the booklet's folder: copy it into {root}"
+            chapter,
+            line,
+            f"image `{src}` lies outside {places.root}, the folder booklet reads: move the image into it"
+            f" and change the path" + (f", or {places.advice}" if places.advice else ""),
         )
     if not path.is_file():
         raise BookletError(
             chapter, line, f"image `{src}` does not exist: check the file name (relative to {chapter.parent})"
         )
     return path
+
+
+def _from_site(src: str, name: str, chapter: Path, line: int, places: Places, root: Path) -> Path:
+    """`/img/x.png` starts at the site's folder (Hugo: also static/, and the page's own bundle)."""
+    names = [name.lstrip("/")]
+    if places.baseurl and name.startswith(places.baseurl + "/"):
+        names.insert(0, name[len(places.baseurl) + 1 :])
+    for start in (*places.starts, chapter.parent):
+        for relative in names:
+            path = (start / relative).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                return path
+    where = " or ".join(str(start) for start in places.starts)
+    raise BookletError(
+        chapter, line, f"image `{src}` does not exist: check the path (a leading `/` starts at {where})"
+    )
 
 
 def _kind(data: bytes, src: str, chapter: Path, line: int) -> str:
@@ -87,7 +128,8 @@ def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile
         raise BookletError(
             chapter,
             line,
-            f"remote image `{src}` is not fetched: save it beside the chapter, or build with --fetch-remote",
+            f"remote image `{src}` is not fetched: save it beside the chapter, or build with"
+            " --remote-images fetch (or --remote-images link, when its host is gone)",
         )
     target = cache / hashlib.sha256(src.encode("utf-8")).hexdigest()
     if target.is_file():

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from booklet.content.frontmatter import FrontMatter, read_front_matter_text, when
 from booklet.content.sites import Site
 from booklet.errors import BookletError
+from booklet.model import Selection
 
 POST_SUFFIXES = (".md", ".markdown", ".mkd", ".mkdn")
 JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
@@ -188,22 +189,6 @@ def quote_url(url: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Selection:
-    """Which posts of a site make the booklet: any of the tags, and any of the categories, and any
-    of the series (each case-insensitive), dated within `since`…`until` (inclusive). Empty: all."""
-
-    tags: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    series: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-
-    def terms(self) -> tuple[str, ...]:
-        """What was asked for, in the order a name or a title shows it."""
-        return (*self.tags, *self.categories, *self.series)
-
-
-@dataclass(frozen=True, slots=True)
 class Choice:
     """The chosen posts, oldest first, and how many the selection matched but left out."""
 
@@ -213,7 +198,7 @@ class Choice:
     future: int
 
 
-def choose_posts(heads: tuple[PostHead, ...], selection: Selection, built_at: datetime) -> Choice:
+def choose_posts(heads: tuple[PostHead, ...], selection: Selection, built_at: datetime | None) -> Choice:
     """Apply the selection; drafts, `published: false` and posts dated after `built_at` stay out."""
     matching = [head for head in heads if _matches(head, selection)]
     drafts = [head for head in matching if head.draft]
@@ -251,8 +236,8 @@ def _term(text: str) -> str:
     return re.sub(r"[\s_-]+", "-", text.strip().casefold())
 
 
-def _after(head: PostHead, built_at: datetime) -> bool:
-    if head.moment is None:
+def _after(head: PostHead, built_at: datetime | None) -> bool:
+    if head.moment is None or built_at is None:
         return False
     moment = head.moment if head.moment.tzinfo else head.moment.replace(tzinfo=built_at.tzinfo)
     return moment > built_at

@@ -159,6 +159,11 @@ def _config_values(config: Path) -> dict[str, object]:
 
 
 def _scalars(values: Mapping[str, object]) -> dict[str, str]:
+    author = values.get("author")
+    if isinstance(author, dict) and _text(
+        author.get("name")
+    ):  # Jekyll `author: {name: …}`, Hugo `[author] name`
+        values = {**values, "author": _text(author.get("name"))}
     return {
         k: _text(v) for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
     }

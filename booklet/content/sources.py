@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from lxml import html as lxml_html
 
 from booklet.content.config import metadata_from_post, read_front_matter, read_metadata
-from booklet.content.text import read_text, split_front_matter
+from booklet.content.posts import natural_key
+from booklet.content.text import YamlMapping, read_text, split_front_matter
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import Metadata
 
@@ -41,17 +42,22 @@ class Draft:
     tree: lxml_html.HtmlElement | None = None
     definitions: dict[str, lxml_html.HtmlElement] = field(default_factory=dict)
     cited: list[str] = field(default_factory=list)  # labels in order of first call
+    source_url: str | None = None  # the post on its site, for the link back to it
 
 
 def read_folder(
-    folder: Path, diagnostics: Diagnostics
+    folder: Path, diagnostics: Diagnostics, listed: tuple[tuple[str, int], ...] = ()
 ) -> tuple[Metadata, list[Draft], dict[str, tuple[str, Path, int]]]:
-    """Read booklet.yml, every chapter and footnotes.md; report the errors of all of them together."""
+    """Read booklet.yml, every chapter and footnotes.md; report the errors of all of them together.
+
+    Chapters are the `*.md` files in natural order (`2-x.md` before `10-x.md`), or `listed`
+    (booklet.yml's `chapters:`, with the lines of its items) in the order given.
+    """
     config = folder / "booklet.yml"
     if not config.is_file():
         raise BookletError(config, None, "missing booklet.yml: a booklet folder needs one with a `title`")
-    files = sorted(p for p in folder.glob("*.md") if p.name != SHARED_FOOTNOTES)
     errors: list[BookletError] = []
+    files = _chapter_files(folder, config, listed, errors, diagnostics)
     metadata = _collecting(errors, read_metadata, config)
     if not files:
         errors.append(BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter"))
@@ -65,6 +71,36 @@ def read_folder(
     if errors or metadata is None or shared is None:
         raise BookletErrors(errors)
     return metadata, [draft for draft in drafts if draft is not None], shared
+
+
+def _chapter_files(
+    folder: Path,
+    config: Path,
+    listed: tuple[tuple[str, int], ...],
+    errors: list[BookletError],
+    diagnostics: Diagnostics,
+) -> list[Path]:
+    found = sorted(
+        (p for p in folder.glob("*.md") if p.name != SHARED_FOOTNOTES), key=lambda p: natural_key(p.name)
+    )
+    if not listed:
+        return found
+    for name, line in listed:
+        if not (folder / name).is_file():
+            errors.append(
+                BookletError(
+                    config, line, f"`chapters:` names `{name}`, which is not in {folder}: check the file name"
+                )
+            )
+    names = {name for name, _ in listed}
+    for path in found:
+        if path.name not in names:
+            diagnostics.warn(
+                path,
+                None,
+                "not in booklet.yml's `chapters:` list: left out (add it to the list to include it)",
+            )
+    return [folder / name for name, _ in listed if (folder / name).is_file()]
 
 
 def _collecting(errors: list[BookletError], read: Callable[..., _T], *args: Any) -> _T | None:
@@ -84,9 +120,14 @@ def _read_chapter_file(path: Path, diagnostics: Diagnostics) -> Draft:
     return Draft(front.title, path, front.line, body, body_line)
 
 
-def read_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list[Draft]]:
-    """A single post: its front matter is the booklet's, its top-level headings are chapters."""
-    mapping, body, body_line = split_front_matter(read_text(path), path)
+def read_post(
+    path: Path, diagnostics: Diagnostics, split: tuple[YamlMapping, str, int] | None = None
+) -> tuple[Metadata, list[Draft]]:
+    """A single post: its front matter is the booklet's, its top-level headings are chapters.
+
+    `split`: its front matter and body when already read (TOML front matter, Liquid rendered).
+    """
+    mapping, body, body_line = split or split_front_matter(read_text(path), path)
     metadata = metadata_from_post(mapping, diagnostics)
     drafts = _split_at_headings(body, body_line, path)
     if not drafts:
