@@ -55,11 +55,17 @@ ERRORS = {
     ),
     "image-missing": "{src}/01-one.md:7: error: image `missing.png` does not exist: check the file name (relative to {src})",
     "image-not-an-image": "{src}/01-one.md:5: error: `notes.png` is not an image: use a PNG, JPEG or GIF file",
-    "image-outside": "{src}/01-one.md:5: error: image `../../etc/hostname` lies outside the booklet's folder: copy it into {src}",
-    "image-symlink-out": "{src}/01-one.md:5: error: image `leak.png` lies outside the booklet's folder: copy it into {src}",
+    "image-outside": (
+        "{src}/01-one.md:5: error: image `../../etc/hostname` lies outside {src}, the folder booklet reads:"
+        " move the image into it and change the path, or set `site_root:` in booklet.yml to a folder that holds it"
+    ),
+    "image-symlink-out": (
+        "{src}/01-one.md:5: error: image `leak.png` lies outside {src}, the folder booklet reads:"
+        " move the image into it and change the path, or set `site_root:` in booklet.yml to a folder that holds it"
+    ),
     "image-remote": (
         "{src}/01-one.md:5: error: remote image `https://example.invalid/picture.png` is not fetched: "
-        "save it beside the chapter, or build with --fetch-remote"
+        "save it beside the chapter, or build with --remote-images fetch (or --remote-images link, when its host is gone)"
     ),
 }
 

@@ -92,14 +92,14 @@ def test_a_control_character_is_located(tmp_path: Path) -> None:
         ("language: en\ntitle: '   '\n", "2: error: missing `title`: add a line `title: …`"),
         ("title: X\ncover: missing.png\n", "2: error: image `missing.png` does not exist: check the file name (relative to {dir})"),
         ("title: X\ncover: booklet.yml\n", "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file"),
-        ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside the booklet's folder: copy it into {dir}"),
+        ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside {dir}, the folder booklet reads: move the image into it and change the path"),
         ("title: X\nsubtitel: Y\n", "2: error: unknown key `subtitel`: did you mean `subtitle`?"),
         (
             "title: X\nzzz: Y\n",
             (
                 "2: error: unknown key `zzz` (known keys: title, subtitle, author, language, date, publisher, "
                 "description, identifier, cover, base_url, page_size, tags, license, footnote_numbering, chapter_start, "
-                "embed_fonts, impose)"
+                "embed_fonts, impose, posts, chapters, site_root, remote_images, source_links)"
             ),
         ),
     ],

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from booklet.content.frontmatter import read_front_matter_text, when
-from booklet.content.posts import Selection, addresses, choose_posts, natural_key, read_posts
+from booklet.content.posts import addresses, choose_posts, natural_key, read_posts
 from booklet.content.sites import find_site, site_root
 from booklet.errors import BookletError
+from booklet.model import Selection
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
