@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from booklet.content.posts import Selection, choose_posts, read_posts
+from booklet.content.posts import choose_posts, read_posts
 from booklet.content.sites import find_site
+from booklet.model import Selection
 
 POSTS = ROOT / "tests" / "fixtures" / "sites" / "jekyll" / "_posts"
 BUILT_AT = datetime(2026, 12, 1, tzinfo=UTC)

@@ -67,7 +67,7 @@ def read_front_matter_text(path: Path) -> FrontMatter:
     if end is None:
         raise BookletError(path, 1, f"front matter is not closed: add a line `{lines[0].strip()}` after it")
     source = "\n".join(lines[1:end])
-    values = _yaml(source, path) if kind == "yaml" else _toml(source, path)
+    values = _yaml(source, path) if kind == "yaml" else _toml(source, path, end)
     keys = _key_lines(lines[1:end], YAML_KEY if kind == "yaml" else TOML_KEY)
     return FrontMatter(path, kind, values, keys, "\n".join(lines[end + 1 :]), end + 2)
 
@@ -125,13 +125,13 @@ def _yaml(source: str, path: Path) -> dict[str, object]:
     return _mapping(values, path)
 
 
-def _toml(source: str, path: Path) -> dict[str, object]:
+def _toml(source: str, path: Path, last_line: int) -> dict[str, object]:
     try:
         values = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-        line = 1 + int(found.group(1)) if found else 2
-        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error)).lower()
+        line = 1 + int(found.group(1)) if found else last_line  # "at end of document": its last line
+        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error)).lower()
         raise BookletError(
             path, line, f'front matter is not valid TOML: {problem}: check the quoting (`key = "text"`)'
         ) from None
