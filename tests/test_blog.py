@@ -8,6 +8,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Self
 
 import pytest
 from validators import EpubReports, format_messages
@@ -84,7 +85,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -
 class _Silent:
     """Standard error while building, kept for the assertions (the module fixture has no capsys)."""
 
-    def __enter__(self) -> _Silent:
+    def __enter__(self) -> Self:
         import contextlib
         import io
 
@@ -129,17 +130,19 @@ def test_links_between_chosen_posts_are_internal_in_every_output(built: dict[str
     assert re.search(
         r'<section class="chapter" id="ch03".*?<a href="#ch02">lessons as for the\nprevious release</a>',
         html,
-        re.S,
+        re.DOTALL,
     )
-    assert re.search(r'<section class="chapter" id="ch04".*?<a href="#ch01">v3.4.0</a>', html, re.S)
+    assert re.search(r'<section class="chapter" id="ch04".*?<a href="#ch01">v3.4.0</a>', html, re.DOTALL)
     with zipfile.ZipFile(built["jekyll-Jekyll-3.4"][0] / "jekyll-Jekyll-3.4.epub") as epub:
         assert 'href="ch02.xhtml#ch02"' in epub.read("EPUB/ch03.xhtml").decode()
     hugo = page(built, "hugo-OJ-运维")  # relref between the two posts of the series
     assert '<a href="#ch01">Hinata Online Judge 的搭建</a>' in hugo
     release = page(built, "jekyll-Release")  # a permalink written by hand; a post_url
-    assert re.search(r'<section class="chapter" id="ch04".*?<a href="#ch03">v3.1.4</a>', release, re.S)
+    assert re.search(r'<section class="chapter" id="ch04".*?<a href="#ch03">v3.1.4</a>', release, re.DOTALL)
     assert re.search(
-        r'<section class="chapter" id="ch02".*?<a href="#ch01">we released Jekyll 1.0.0</a>', release, re.S
+        r'<section class="chapter" id="ch02".*?<a href="#ch01">we released Jekyll 1.0.0</a>',
+        release,
+        re.DOTALL,
     )
 
 
@@ -172,7 +175,7 @@ def test_the_booklet_takes_the_sites_language_address_and_title(built: dict[str,
 
 def test_liquid_and_shortcodes_are_rendered_never_printed(built: dict[str, tuple[Path, str]]) -> None:
     for name in BOOKLETS:
-        text = re.sub(r"<(pre|code)\b.*?</\1>", "", page(built, name), flags=re.S)
+        text = re.sub(r"<(pre|code)\b.*?</\1>", "", page(built, name), flags=re.DOTALL)
         assert "{{<" not in text and "{{%" not in text and "{% " not in text, name
     hugo = page(built, "hugo-hugo")
     assert '<a href="https://www.youtube.com/watch?v=0RKpf3rK57I">YouTube video 0RKpf3rK57I</a>' in hugo
@@ -392,7 +395,7 @@ def test_booklet_yml_in_a_site_holds_the_selection_and_the_title(
 ) -> None:
     site = copy_site(tmp_path, "hugo")
     (site / "booklet.yml").write_text("title: 食堂二三事\nposts:\n  tags: [食堂]\nsource_links: false\n")
-    code, out, err = run(capsys, "build", str(site), "--out", str(tmp_path / "out"), "--format", "html")
+    code, _out, err = run(capsys, "build", str(site), "--out", str(tmp_path / "out"), "--format", "html")
     assert code == 0, err
     html = (tmp_path / "out" / "hugo-食堂.html").read_text()  # the name: the site and the selection
     assert "<title>食堂二三事</title>" in html
@@ -401,7 +404,7 @@ def test_booklet_yml_in_a_site_holds_the_selection_and_the_title(
 
 
 def test_name_and_title_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(
+    code, _out, err = run(
         capsys,
         "build",
         str(SITES / "hugo"),
