@@ -12,6 +12,8 @@ silent, each for a reason:
 - `check` (`booklet check FILE.epub`) is a front end too: it reads a file, runs `epub`'s own
   release check on it, then EPUBCheck and Ace when installed (PATH, Chromium: the environment).
 - `pages` (which block opens each printed page) serves two writers, `epub` and `web`.
+- `cli` makes the `Request` (a site's selection, the name, the title, remote images) from its
+  options: a `model` value, like every value that crosses a stage.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web"},
     "serve": {"build", "errors", "theme"},
     "check": {"epub", "errors"},
-    "cli": {"build", "cache", "check", "errors", "serve"},
+    "cli": {"build", "cache", "check", "errors", "model", "serve"},
     "__main__": {"cli"},
     "__init__": set(),
 }
