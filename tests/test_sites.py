@@ -75,6 +75,28 @@ def test_the_site_root_is_the_nearest_folder_with_a_site_or_book(tmp_path: Path,
     assert site_root(post.parent) == tmp_path.resolve()
 
 
+def test_a_config_yaml_alone_is_no_site(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("x: 1\n")
+    (tmp_path / "book").mkdir()
+    assert site_root(tmp_path / "book") == (tmp_path / "book").resolve()
+
+
+def test_a_multilingual_hugo_site_reads_each_languages_content(tmp_path: Path) -> None:
+    (tmp_path / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ndefaultContentLanguage = "zh-cn"\n[languages.zh-cn]\n[languages.en]\n'
+    )
+    for language in ("zh-cn", "en"):
+        (tmp_path / "content" / language / "posts").mkdir(parents=True)
+        (tmp_path / "content" / language / "posts" / "a.md").write_text("+++\ntitle = 'a'\n+++\n")
+    site = find_site(tmp_path)
+    assert site is not None
+    assert site.language == "zh-cn"
+    assert sorted(head.path.relative_to(tmp_path).as_posix() for head in read_posts(site)) == [
+        "content/en/posts/a.md",
+        "content/zh-cn/posts/a.md",
+    ]
+
+
 def test_without_a_site_the_root_is_the_source_folder(tmp_path: Path) -> None:
     post = tmp_path / "post.md"
     post.write_text("---\ntitle: x\n---\n")

@@ -22,8 +22,9 @@ from booklet.errors import BookletError
 SiteKind = Literal["jekyll", "hugo"]
 HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "config.toml", "config.yaml", "config.yml")
 JEKYLL_CONFIGS = ("_config.yml", "_config.yaml")
-# What marks the root of a site or a book, for a lone post or a booklet folder inside one.
-ROOT_MARKERS = (*JEKYLL_CONFIGS, *HUGO_CONFIGS, ".vuepress", "mkdocs.yml", "book.toml")
+# What marks the root of a site or a book, for a lone post or a booklet folder inside one
+# (Hugo's `config.*`, a common name, only beside `content/`).
+ROOT_MARKERS = (*JEKYLL_CONFIGS, "hugo.toml", "hugo.yaml", "hugo.yml", ".vuepress", "mkdocs.yml", "book.toml")
 # Jekyll's built-in permalink styles (jekyllrb.com/docs/permalinks/#built-in-formats).
 JEKYLL_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
@@ -73,7 +74,7 @@ def site_root(source: Path) -> Path:
     start = source.resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS) or find_site(candidate) is not None:
             return candidate
     return folder
 
