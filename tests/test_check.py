@@ -210,6 +210,15 @@ def test_each_hazard_is_found_with_its_message(case: str) -> None:
     assert found == ["book.epub" + ("/" if not line.startswith(":") else "") + line for line in expected]
 
 
+def test_a_zip_without_a_package_document() -> None:
+    files = clean_files()
+    del files["META-INF/container.xml"]
+    assert [str(w) for w in check_epub(zipped(files), Path("book.epub"))] == [
+        "book.epub: warning: no package document (META-INF/container.xml naming an OPF file): "
+        "no reader can open it; EPUBCheck says more"
+    ]
+
+
 def test_a_file_that_is_not_a_zip() -> None:
     assert [str(w) for w in check_epub(b"%PDF-1.7", Path("book.epub"))] == [
         "book.epub: warning: not a zip file, so not an EPUB"

@@ -30,7 +30,8 @@ KOBO_MIN_NOTE = 9  # kobolabs/epub-spec: a pop-up's target holds "nine character
 KINDLE_IMAGE_BYTES = 5 * 1024 * 1024  # Kindle Publishing Guidelines: 5 MB an image
 KINDLE_IMAGE_SIDE = 10_000  # KDP cover guidelines: at most 10,000 px a side
 KINDLE_COVER = (1600, 2560)  # KDP cover guidelines: 1,600 × 2,560 px is the ideal
-KINDLE_TOC_DEPTH = 2  # Kindle Publishing Guidelines §5.2: two levels of nesting
+KINDLE_TOC_DEPTH = 2
+NO_PACKAGE = "no package document (META-INF/container.xml naming an OPF file): no reader can open it; EPUBCheck says more"  # Kindle Publishing Guidelines §5.2: two levels of nesting
 # CSS that Kindle's converters (KindleGen/Previewer, and calibre's) reject or drop: (pattern, what, fix).
 KINDLE_CSS = (
     (r"@supports\b", "@supports", "write its rules without it"),
@@ -57,6 +58,9 @@ def check_epub(data: bytes, path: Path) -> tuple[Warning, ...]:
     with archive:
         found = [_at(path, name, None, message) for name in archive.namelist() for message in _name(name)]
         items = _manifest(archive)
+        if items is None:
+            found.append(Warning(Location(path), NO_PACKAGE))
+            return tuple(found)
         for item in items:
             found += [_at(path, item.href, line, text) for line, text in _item(archive, item)]
         if not any("cover-image" in item.properties for item in items):
@@ -93,14 +97,15 @@ def _name(name: str) -> Iterator[str]:
         yield "file name is not ASCII: Kindle and some readers cannot open the file; rename it with ASCII letters, digits, '-', '_' and '.'"
 
 
-def _manifest(archive: zipfile.ZipFile) -> list[_Item]:
-    """The package document's items, with their names in the zip (EPUB 3.3 §4.2: container.xml → OPF)."""
+def _manifest(archive: zipfile.ZipFile) -> list[_Item] | None:
+    """The package document's items, with their names in the zip (EPUB 3.3 §4.2: container.xml →
+    OPF); None when there is no package document to read."""
     try:
         container = etree.fromstring(archive.read("META-INF/container.xml"))
         opf_name = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
         opf = etree.fromstring(archive.read(opf_name))
     except (KeyError, IndexError, etree.XMLSyntaxError):
-        return []
+        return None
     base = posixpath.dirname(opf_name)
     return [
         _Item(
