@@ -19,6 +19,7 @@ from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import Booklet
 from booklet.pdf.compact import compact_cid_fonts
+from booklet.pdf.copytext import drop_elastic_points
 
 # Relative URLs in the print document resolve against this; the fetcher below answers them.
 BASE_URL = "https://booklet.invalid/"
@@ -56,7 +57,7 @@ def lay_out(html: str, booklet: Booklet, assets: Assets) -> tuple[bytes, dict[st
             rendered = document.render(**options)
         except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
             raise PageOverflow from error
-        pdf = rendered.write_pdf(finisher=compact_cid_fonts, **options)
+        pdf = rendered.write_pdf(finisher=_finish, **options)
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
         raise _tofu(booklet, missing[0])
@@ -65,6 +66,12 @@ def lay_out(html: str, booklet: Booklet, assets: Assets) -> tuple[bytes, dict[st
         for anchor in page.anchors:
             pages.setdefault(anchor, number)
     return pdf, pages, tuple(warnings)
+
+
+def _finish(document: object, pdf: object) -> None:
+    """WeasyPrint's finisher: the copied text without elastic points, then the compact CJK fonts."""
+    drop_elastic_points(document, pdf)
+    compact_cid_fonts(document, pdf)
 
 
 def _tofu(booklet: Booklet, message: str) -> BookletError:
