@@ -183,4 +183,7 @@ def _lines(sequences: list[_Sequence]) -> list[list[_Sequence]]:
             lines[-1].append(sequence)
         elif sequence.y is not None:
             lines.append([sequence])
-    return [line for line in lines if line[-1].y is not None and line[0].y is not None]
+    for line in lines:  # a box that draws nothing ends no line
+        while line[-1].y is None:
+            line.pop()
+    return lines

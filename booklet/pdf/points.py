@@ -17,7 +17,7 @@ No point goes before a character that may not start a line or after one that may
 call never starts a line. The points are drawn from a font of their own (print.css marks the
 block's text with a `font-variation-settings` axis that `copytext` looks for) so that the PDF's
 text holds none of them: `copytext` takes their glyphs out of the content streams.
-A URL may break after any character (`<span class="url">`).
+A URL may break after `/ . - _ ? & = #` (`<span class="url">`).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ _SPACE_RUN = re.compile("[ \t\n]+")
 _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=[{WIDE}])")
 # A URL in the text: `word-break: break-all` lets WeasyPrint cut a part too long for a line.
 _URL = re.compile(f'https?://[^\\s{WIDE}<>"]+')
+# Where a URL may break: after a separator (a zero-width space, which copies as nothing).
+_URL_BREAK = re.compile(r"(?<=[^/.\-_?&=#][/.\-_?&=#])(?=[^/.\-_?&=#])")
 # Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
 # any other mark, an opening mark after another opening mark.
 _HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{HALF_OPENING}]")
@@ -198,7 +200,8 @@ def _pieces(text: str, before: str | None, after: str | None) -> list[str | lxml
             pieces.append(_span("jp", "\u200b ") if kind == "jp" else "\u2060" if kind == "wj" else " ")
         if position in marks:
             kind, end = marks[position]
-            pieces.append(_span(kind, text[position:end]))
+            piece = text[position:end]
+            pieces.append(_span(kind, _URL_BREAK.sub("\u200b", piece) if kind == "url" else piece))
             start = end
     pieces.extend(_word_spaces(text[start:]))
     return _joined(pieces)
