@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pymupdf
@@ -18,7 +19,9 @@ import pymupdf
 WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f“”‘’—…·]")
 CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uf900-\ufaff\U00020000-\U0003134f]")
 # clreq §3.1.7 / JLREQ: the CJK marks (a code block's `{` may end a line; it is not prose).
-NO_LINE_START = set("）｝〕〉》」』】〙〗〟’”｠、。，．：；！？‼⁇⁈⁉・·゠〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻")
+NO_LINE_START = set(
+    "）｝〕〉》」』】〙〗〟’”｠、。，．：；！？‼⁇⁈⁉・·゠〜～…‥ヽヾーァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖ々〻"
+)
 NO_LINE_END = set("（｛〔〈《「『【〘〖〝‘“｟")
 SPACE = 0.256  # em: the space of Noto Serif CJK (and about that of Noto Serif, DejaVu, Latin Modern)
 
@@ -87,9 +90,11 @@ def _with_calls(lines: list[TextLine]) -> list[TextLine]:
         if base is None:
             merged.append(line)
             continue
-        index = next(i for i, m in enumerate(merged) if m.page == base.page and m.y == base.y) if any(
-            m.page == base.page and m.y == base.y for m in merged
-        ) else None
+        index = (
+            next(i for i, m in enumerate(merged) if m.page == base.page and m.y == base.y)
+            if any(m.page == base.page and m.y == base.y for m in merged)
+            else None
+        )
         target = merged[index] if index is not None else base
         joined = TextLine(base.page, base.y, tuple(sorted(target.glyphs + line.glyphs, key=lambda g: g.x0)))
         if index is not None:
@@ -103,12 +108,18 @@ def extra_gaps(line: TextLine) -> list[tuple[float, str]]:
     """Each gap of the line beyond its natural width, in ems of the smaller glyph, with the pair."""
     found = []
     number = re.match(r"\d+\.", line.text)  # a note's number, set off by its own margin
-    pairs = list(zip(line.glyphs, line.glyphs[1:]))[number.end() if number else 0 :]
+    pairs = list(pairwise(line.glyphs))[number.end() if number else 0 :]
     for a, b in pairs:
         size = min(a.size, b.size)
         gap = (b.x0 - a.x1) / size
-        mixed = bool(CJK.match(a.text)) != bool(CJK.match(b.text)) and not (WIDE.match(a.text) and WIDE.match(b.text))
-        mixed = mixed and not (WIDE.match(a.text) and not CJK.match(a.text)) and not (WIDE.match(b.text) and not CJK.match(b.text))
+        mixed = bool(CJK.match(a.text)) != bool(CJK.match(b.text)) and not (
+            WIDE.match(a.text) and WIDE.match(b.text)
+        )
+        mixed = (
+            mixed
+            and not (WIDE.match(a.text) and not CJK.match(a.text))
+            and not (WIDE.match(b.text) and not CJK.match(b.text))
+        )
         if mixed:
             natural = 0.25
         elif not WIDE.match(a.text) and not WIDE.match(b.text) and gap > 0.12:
@@ -123,7 +134,7 @@ def full_lines(lines: list[TextLine], left: dict[int, float], pitches: tuple[flo
     """The lines another line of the same paragraph follows: the next line starts at the block's
     left edge one line pitch lower (text or notes), and its text is not a new note's number."""
     full = []
-    for line, after in zip(lines, lines[1:]):
+    for line, after in pairwise(lines):
         step = after.y - line.y
         same = after.page == line.page and any(abs(step - pitch) < 0.3 for pitch in pitches)
         if same and abs(after.x0 - left[line.page]) < 0.6 and not re.match(r"\d+\.", after.text):

@@ -85,7 +85,11 @@ def test_full_lines_end_at_the_right_edge(case: Printed) -> None:
     ragged = []
     for line in full:
         right = text_block(case.booklet, line.page)[1]
-        a_url = not CJK.search(line.text) and len(extra_gaps(line)) == len(line.glyphs) - 1 and " " not in line.text
+        a_url = (
+            not CJK.search(line.text)
+            and len(extra_gaps(line)) == len(line.glyphs) - 1
+            and " " not in line.text
+        )
         if abs(line.x1 - right) > 0.5 and not (a_url and re.search(r"[/.#_]", line.text)):
             ragged.append(f"page {line.page}: ends {right - line.x1:.2f} pt short: {line.text}")
     assert ragged == []

@@ -10,6 +10,16 @@ operators and leaves its advance as a number in the `TJ` array, so every glyph s
 WeasyPrint put it and only the space's glyph (and its Unicode) is gone. A space the author
 typed is set in the block's ordinary face (`.sp`, `.jq`, code) and is kept.
 
+Taking the glyphs out is not enough: the gaps stay, and poppler reads any gap wider than a
+tenth of an em as a word space (TextOutputDev's `minWordBreakSpace`; character spacing `Tc`
+does not hide a gap from it, as it subtracts `Tc`). So each line's run of text boxes that
+held a point is wrapped in one `/Span <</ActualText (…)>> BDC … EMC` around WeasyPrint's
+tagged sequences, holding the line's text as written. Measured on the Kamailio booklet:
+pdftotext gives no space between two CJK characters nor where Han meets Latin; MuPDF 1.28
+(PyMuPDF) reads the glyphs, gives none between two CJK characters and one after a Latin
+word before Han (its own gap rule); MuPDF 1.21 (Debian's mutool) reads a gap over about
+0.15 em between two Han characters as a space.
+
 Used as part of WeasyPrint's `finisher`: it takes the document and the pydyf PDF just before
 it is written.
 """
@@ -28,7 +38,7 @@ POINT_AXIS = "BKPT"
 
 _TF = re.compile(rb"^/(\S+) (\S+) Tf$")
 _TM = re.compile(rb"^\S+ \S+ \S+ \S+ (\S+) (\S+) Tm$")
-_TJ = re.compile(rb"^\[(.*)\] TJ$", re.S)
+_TJ = re.compile(rb"^\[(.*)\] TJ$", re.DOTALL)
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?)")
 
 
@@ -102,7 +112,9 @@ class _Page:
         sequence = next((s for s in reversed(self.open) if s is not None), None)
         if sequence is not None and font is not None:
             codes = re.findall(rb"<([0-9a-fA-F]+)>", kept)
-            text = "".join(font.to_unicode.get(int(c[i : i + 4], 16), "") for c in codes for i in range(0, len(c), 4))
+            text = "".join(
+                font.to_unicode.get(int(c[i : i + 4], 16), "") for c in codes for i in range(0, len(c), 4)
+            )
             if sequence.y is None:
                 sequence.y, sequence.x0, sequence.size = self.y, self.x, self.size
             sequence.text += text
@@ -155,7 +167,9 @@ def _with_actual_text(items: list[object], sequences: list[_Sequence]) -> list[o
             continue
         text = ""
         for previous, sequence in zip([None, *line], line):
-            if previous is not None and (sequence.x0 - previous.x1 > 0.1 * sequence.size or not (previous.text or previous.points)):
+            if previous is not None and (
+                sequence.x0 - previous.x1 > 0.1 * sequence.size or not (previous.text or previous.points)
+            ):
                 text += " " if not text.endswith(" ") else ""
             text += sequence.text
         actual = pydyf.Dictionary({"ActualText": pydyf.String(text.strip())})
@@ -177,7 +191,14 @@ def _lines(sequences: list[_Sequence]) -> list[list[_Sequence]]:
         joined = (
             last is not None
             and sequence.start > last.end
-            and (sequence.y is None or (last.y is not None and abs(sequence.y - last.y) < 0.01 and sequence.x0 - last.x1 < sequence.size))
+            and (
+                sequence.y is None
+                or (
+                    last.y is not None
+                    and abs(sequence.y - last.y) < 0.01
+                    and sequence.x0 - last.x1 < sequence.size
+                )
+            )
         )
         if joined:
             lines[-1].append(sequence)

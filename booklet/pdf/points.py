@@ -80,7 +80,9 @@ def set_points(block: lxml_html.HtmlElement) -> None:
     for slot in slots:
         if slot.processed:
             setattr(slot.owner, slot.attribute, _fix_spaces(slot.text))
-    plans = [(slot, *_edges(slots, index)) for index, slot in enumerate(slots) if slot.processed and slot.text]
+    plans = [
+        (slot, *_edges(slots, index)) for index, slot in enumerate(slots) if slot.processed and slot.text
+    ]
     for slot, before, after in plans:
         _splice(slot.owner, slot.attribute, _pieces(slot.text, before, after))
 
@@ -177,7 +179,9 @@ def _pieces(text: str, before: str | None, after: str | None) -> list[str | lxml
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     inside_url = {i for begin, end in urls for i in range(begin + 1, end)}
     points = {
-        i: kind for i in range(1, len(text)) if i not in inside_url and (kind := boundary(text[i - 1], text[i]))
+        i: kind
+        for i in range(1, len(text))
+        if i not in inside_url and (kind := boundary(text[i - 1], text[i]))
     }
     if before:
         points[0] = before
