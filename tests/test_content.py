@@ -240,3 +240,23 @@ def test_lists_nested_by_two_or_three_spaces_nest(tmp_path: Path) -> None:
     depth = {li.text.strip(): len(li.xpath("ancestor::ul|ancestor::ol")) for li in tree.iter("li") if li.text}
     assert depth == {"a": 1, "a.1": 2, "a.1.1": 3, "b": 1, "one": 1, "two": 1, "two.1": 2, "c": 1, "c.1 (four spaces)": 2}
     assert "- code\n  - stays code" in tree.findtext(".//pre/code")
+
+
+def test_headings_never_skip_a_level_and_siblings_stay_siblings(tmp_path: Path) -> None:
+    """Regression (a Jekyll post whose first heading is `###`, and `<h5>` note boxes): Ace's
+    heading-order, and Kindle's two-level contents, want no skipped level and equal siblings."""
+    folder = tmp_path / "headings-skip-a-level"
+    folder.mkdir()
+    (folder / "booklet.yml").write_text("title: Headings\nlanguage: en\n")
+    (folder / "01.md").write_text(
+        "---\ntitle: Post\n---\n\n### 1. First\n\ntext\n\n### 2. Second\n\n<h5>Note</h5>\n\n## More\n\n#### Deep\n"
+    )
+    (chapter,) = load_booklet(folder, Diagnostics()).chapters
+    assert [(h.level, h.text) for h in chapter.headings] == [
+        (1, "Post"),
+        (2, "1. First"),
+        (2, "2. Second"),
+        (3, "Note"),
+        (2, "More"),
+        (3, "Deep"),
+    ]

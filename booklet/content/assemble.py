@@ -196,19 +196,22 @@ def _rewrite_calls(draft: Draft, footnotes: dict[str, Footnote]) -> None:
 
 
 def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
-    """The chapter title is level 1; the body's headings are shifted to start at level 2, and
-    none skips a level (a post's `###` right under its title, an `<h5>` in a note box become
-    one deeper than the heading before them: WCAG 1.3.1, Ace's heading-order)."""
+    """The chapter title is level 1; the body's headings start at level 2 and none skips a level
+    (WCAG 1.3.1, Ace's heading-order): each is one deeper than the nearest heading before it of a
+    higher level as the author wrote them, so a post's `### 1.`, `### 2.` right under its title
+    are both level 2, and an `<h5>` in a note box under a `###` is one deeper than it."""
     assert draft.tree is not None
     for empty in [h for h in draft.tree.iter("h1", "h2", "h3", "h4", "h5", "h6") if _says_nothing(h)]:
         empty.tag = "p"  # a heading nothing names (an image without alt) is no heading (WCAG 2.4.6)
     found = [h for h in draft.tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-    shift = 2 - min((int(h.tag[1]) for h in found), default=2)
     headings = [Heading(1, draft.title, chapter_id)]
-    previous = 1
+    above: list[tuple[int, int]] = []  # (level written, level given) of the headings this one is under
     for number, element in enumerate(found, start=1):
-        level = min(int(element.tag[1]) + shift, 6, previous + 1)
-        previous = level
+        written = int(element.tag[1])
+        while above and above[-1][0] >= written:
+            above.pop()
+        level = min(above[-1][1] + 1 if above else 2, 6)
+        above.append((written, level))
         element.tag = f"h{level}"
         element.set("id", f"{chapter_id}-s{number:02d}")
         text = element.text_content().strip()
