@@ -465,3 +465,27 @@ def test_chapters_sort_naturally_or_as_listed(tmp_path: Path, capsys: pytest.Cap
     )
     titles = re.findall(r'<h2 id="ch\d\d-title">(.*?)</h2>', (tmp_path / "c" / "book.html").read_text())
     assert titles == ["10-end", "1-start"]
+
+
+def test_the_pdf_prints_a_qr_code_of_each_original_address(built: dict[str, tuple[Path, str]]) -> None:
+    from datetime import UTC, datetime
+
+    import segno
+
+    from booklet.content import load_booklet
+    from booklet.errors import Diagnostics
+    from booklet.model import Request, Selection
+    from booklet.pdf import print_document
+
+    assert (
+        "warning:" not in built["jekyll-Jekyll-3.4"][1]
+    )  # the PDF with its QR codes: WeasyPrint had nothing to say
+    request = Request(selection=Selection(series=("Jekyll 3.4",)))
+    booklet = load_booklet(SITES / "jekyll", Diagnostics(), None, request)
+    html = print_document(booklet, datetime(2025, 12, 1, tzinfo=UTC), "cover.png")
+    for chapter in booklet.chapters:
+        assert chapter.source_url is not None
+        code = segno.make_qr(chapter.source_url, error="m").svg_data_uri(scale=1, border=2)
+        assert (
+            f'<img class="source-qr" src="{code}" alt="QR code of the original post&#39;s address"/>' in html
+        )

@@ -171,7 +171,9 @@ def _insert_page_breaks(tree: etree._Element, file_name: str, openings: Mapping[
                 continue
             marker = etree.Element(f"{{{XHTML_NS}}}span", nsmap=None)
             marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
-            marker.set("class", "page")  # as the web page's anchor: latin.css keeps `h2 + .page + p` unindented
+            marker.set(
+                "class", "page"
+            )  # as the web page's anchor: latin.css keeps `h2 + .page + p` unindented
             marker.set("role", "doc-pagebreak")
             marker.set("id", f"page-{page}")
             marker.set("aria-label", str(page))

@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+import segno
 from lxml import html as lxml_html
 
 from booklet.assets import Assets
@@ -78,8 +79,10 @@ def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPd
 def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str:
     """One HTML document for WeasyPrint: cover, title page, contents, chapters, colophon."""
     chapters = [(chapter, fragment(inline_footnotes(chapter))) for chapter in booklet.chapters]
+    codes = {chapter.id: _qr(chapter.source_url) for chapter in booklet.chapters if chapter.source_url}
     return render_template(
         "print.html.j2",
+        qr=codes,
         booklet=booklet,
         meta=booklet.metadata,
         chapters=chapters,
@@ -88,6 +91,11 @@ def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str
         page_size=PAGE_SIZES[booklet.metadata.page_size],
         css=fragment(stylesheet("base.css", "print.css", language=booklet.metadata.language)),
     )
+
+
+def _qr(address: str) -> str:
+    """The original post's address as a QR code (an SVG `data:` URI), for a reader of the paper copy."""
+    return str(segno.make_qr(address, error="m").svg_data_uri(scale=1, border=2))
 
 
 _ID = re.compile(r'\bid="(ch\d+(?:-[sb]\d+)?)"')

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import unquote
 
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -29,14 +30,23 @@ class PageOverflow(Exception):
     """WeasyPrint could not fit something on an empty page (a note longer than a page)."""
 
 
+QR_PREFIX = "data:image/svg+xml;charset=utf-8,"
+
+
 class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped (pyproject)
-    """Serves the booklet's own files and refuses everything else (no network)."""
+    """Serves the booklet's own files and refuses everything else (no network). The one other
+    kind: the `data:image/svg+xml` QR codes the PDF draws itself (the sanitizer keeps `data:`
+    URLs out of the author's text, so no other can reach here)."""
 
     def __init__(self, assets: Assets) -> None:
         super().__init__(allowed_protocols=())
         self._assets = assets.by_href()
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        if url.startswith(QR_PREFIX):
+            return URLFetcherResponse(
+                url, unquote(url[len(QR_PREFIX) :]).encode(), {"Content-Type": "image/svg+xml"}
+            )
         asset = self._assets.get(url.removeprefix(BASE_URL))
         if asset is None:
             raise ValueError(f"not one of the booklet's files: {url}")
