@@ -22,7 +22,7 @@ all: build
 
 help:
 	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
-	@echo "make test   install the validators and run the tests"
+	@echo "make test   install the test tools and validators, and run the tests"
 	@echo "make bench  benchmarks beside pandoc (installs pandoc and TeX): writes bench/results.md"
 	@echo "make serve  live preview of one booklet on http://127.0.0.1:$(PORT)/ (BOOKLET=name, PORT=n)"
 	@echo "make clean  remove $(DIST)/ and the virtual environment"
@@ -32,9 +32,9 @@ setup: system $(VENV)/.installed
 system:
 	@bash tools/install-system-deps.sh $(SYSTEM_PACKAGES)
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+# Only what building needs (requirements.lock): the test and lint tools come with `make test`.
+$(VENV)/.installed: pyproject.toml setup.py requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	@# The build backend warns about beta pyproject support: not something a user can act on.
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -66,8 +66,13 @@ booklets: $(OUTPUTS)
 $(DIST)/%.pdf $(DIST)/%.epub $(DIST)/%.html: $$(shell find content/$$* | sort) $(CODE) $(VENV)/.installed
 	$(PY) -m booklet build content/$* --out $(DIST)
 
-test-deps: setup
+# The test and lint tools (requirements-test.lock) into the same venv, then the validators.
+test-deps: setup $(VENV)/.test-installed
 	@bash tools/install-test-deps.sh
+
+$(VENV)/.test-installed: requirements-test.lock $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-test.lock
+	@touch $@
 
 test: test-deps
 	$(PY) -m pytest -q

@@ -144,7 +144,7 @@ def incremental(work: Path) -> dict[str, float]:
     (copy / ".venv" / "bin" / "python").symlink_to(sys.executable)
     (copy / ".venv" / "lib").symlink_to(venv / "lib")
     shutil.copy2(venv / "pyvenv.cfg", copy / ".venv" / "pyvenv.cfg")
-    newest = max((copy / name).stat().st_mtime_ns for name in ("pyproject.toml", "requirements.lock"))
+    newest = max((copy / name).stat().st_mtime_ns for name in ("pyproject.toml", "setup.py", "requirements.lock"))
     (copy / ".venv" / ".installed").touch()
     os.utime(copy / ".venv" / ".installed", ns=(newest, newest))
     make = ["make", "build"]

@@ -24,10 +24,8 @@ from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_subset
-from booklet.model import Booklet, PrintedPdf, Request
+from booklet.model import FORMATS, Booklet, PrintedPdf, Request
 from booklet.web import write_web
-
-FORMATS = ("pdf", "epub", "html")
 
 __all__ = ["FORMATS", "Output", "build", "read_assets"]
 

@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from booklet import __version__
 from booklet.errors import BookletError, Diagnostics
-from booklet.model import RemoteImages, Request, Selection
+from booklet.model import FORMATS, RemoteImages, Request, Selection
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -48,12 +49,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)  # `--help`, `--version` and usage errors answer before the pipeline loads
     # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
     from booklet.build import build
     from booklet.cache import cache_dir
 
-    parser = _parser()
-    args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -96,14 +97,13 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from booklet.build import FORMATS
-
     parser = argparse.ArgumentParser(
         prog="booklet",
         description="Turn a book's companion material in Markdown into a PDF booklet, an EPUB 3 and a web page.",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"booklet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build_parser = commands.add_parser(
         "build", help="build a booklet", epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,8 +172,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from booklet.build import FORMATS
-
     formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+FORMATS = ("pdf", "epub", "html")  # the outputs booklet writes, in the order it writes them
 FootnoteNumbering = Literal["chapter", "booklet"]
 ChapterStart = Literal["page", "right"]
 RemoteImages = Literal["error", "fetch", "link"]

@@ -8,6 +8,7 @@ values. Markdown-made fragments are marked safe in `fragment`, and nowhere else.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 from pathlib import Path
 
 import jinja2
@@ -17,7 +18,8 @@ from markupsafe import Markup
 from booklet.model import Chapter, Footnote
 from booklet.scripts import join_names, writing_system
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# templates/ is the package `booklet.templates` (setup.py): inside the wheel, or the repository's in a checkout.
+TEMPLATES = Path(str(importlib.resources.files("booklet.templates")))
 
 
 def labels(language: str) -> dict[str, str]:

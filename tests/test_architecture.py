@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web"},
     "serve": {"build", "errors", "theme"},
     "check": {"epub", "errors"},
-    "cli": {"build", "cache", "check", "errors", "model", "serve"},
+    "cli": {"build", "cache", "check", "errors", "model", "serve", "__init__"},
     "__main__": {"cli"},
     "__init__": set(),
 }
@@ -72,7 +72,8 @@ def booklet_imports(path: Path) -> set[str]:
             if len(parts) > 1:
                 stages.add(parts[1])
             else:
-                stages.update(alias.name for alias in node.names)
+                # `from booklet import __version__` is the package itself, `__init__`
+                stages.update("__init__" if a.name.startswith("__") else a.name for a in node.names)
         elif isinstance(node, ast.Import):
             stages.update(a.name.split(".")[1] for a in node.names if a.name.startswith("booklet."))
     return stages

@@ -24,7 +24,7 @@ NOTHING = "make: nothing to build: every booklet in dist/ is up to date"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
-    for name in ("Makefile", "pyproject.toml", "requirements.lock"):
+    for name in ("Makefile", "pyproject.toml", "setup.py", "requirements.lock"):
         shutil.copy2(ROOT / name, root / name)
     for name in ("booklet", "templates", "tools"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
@@ -40,7 +40,7 @@ def make(project: Path, *args: str) -> str:
         # PY= is the interpreter running these tests: a real `make` here must never set the
         # venv up again, or it would install this temporary copy into it. The stamp is made
         # as old as what it depends on, so it rebuilds no booklet either.
-        newest = max((project / name).stat().st_mtime_ns for name in ("pyproject.toml", "requirements.lock"))
+        newest = max((project / name).stat().st_mtime_ns for name in ("pyproject.toml", "setup.py", "requirements.lock"))
         os.utime(project / ".venv" / ".installed", ns=(newest, newest))
     result = subprocess.run(
         ["make", f"PY={sys.executable}", *args], cwd=project, capture_output=True, text=True, timeout=600, check=False,
