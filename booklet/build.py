@@ -9,13 +9,16 @@ it wrote. Everything is read and checked before anything is written. Each writer
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from booklet import files
 from booklet.assets import Asset, Assets
@@ -24,17 +27,29 @@ from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_subset
-from booklet.model import FORMATS, Booklet, PrintedPdf, Request
+from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
-__all__ = ["FORMATS", "Output", "build", "read_assets"]
+__all__ = ["FORMATS", "Output", "Report", "build", "read_assets"]
+
+Report = Callable[[Step], None]
 
 
 @dataclass(frozen=True, slots=True)
 class Output:
+    """One file written, and the time it took, everything it needed included: the PDF's and the
+    EPUB's `seconds` include the print layout (`layout_seconds`; the EPUB's page list comes from
+    it), laid out once for both when `layout_shared`."""
+
     path: Path
     size: int
     seconds: float
+    layout_seconds: float = 0.0
+    layout_shared: bool = False
+
+
+def _silent(step: Step) -> None:
+    return None
 
 
 def build(
@@ -47,6 +62,7 @@ def build(
     strict: bool = False,
     impose: bool = False,
     request: Request | None = None,
+    report: Report = _silent,
 ) -> tuple[Output, ...]:
     """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
 
@@ -54,37 +70,63 @@ def build(
     `strict`: a warning stops the build before anything is written.
     `impose` (or `impose: true` in booklet.yml): with the PDF, also write `<name>-print.pdf`.
     `request`: what the command line asks of the reading stage (a site's selection, the name…).
+    `report` is told each stage as it begins and ends, and each page as it is laid out.
     """
+    started = time.perf_counter()
+    report(Step("read"))
     booklet = load_booklet(source, diagnostics, remote_cache, request or Request(built_at))
     assets = read_assets(booklet)
-    made: list[tuple[Path, bytes, float]] = []
+    report(Step("read", len(booklet.chapters), time.perf_counter() - started))
+    made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
-    printed: dict[str, PrintedPdf] = {}  # the PDF, laid out once: its pagination feeds the EPUB's page list
+    printed = _PrintEdition(booklet, assets, built_at, report)  # laid out once: the EPUB's page list too
     helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
     for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
-            _print_edition(booklet, assets, built_at, printed)  # the page list's layout, meanwhile
+            printed.get()  # the page list's layout, meanwhile
             helper.join()  # its font subsets are in the cache now
-        started = time.perf_counter()
-        data = _make(kind, booklet, assets, built_at, links, printed)
-        made.append((out_dir / f"{booklet.name}.{kind}", data, time.perf_counter() - started))
+        make = functools.partial(_make, kind, booklet, assets, built_at, links, printed)
+        data, seconds = _timed(
+            kind, report if kind != "pdf" else _silent, printed, make
+        )  # pdf/ reports its own
+        path = out_dir / f"{booklet.name}.{kind}"
+        if kind in ("pdf", "epub"):  # both need the print layout: each one's time includes it
+            shared = "pdf" in formats and "epub" in formats
+            made.append((Output(path, len(data), seconds + printed.seconds, printed.seconds, shared), data))
+        else:
+            made.append((Output(path, len(data), seconds), data))
         if kind == "epub":  # the release check (epub/check.py): what readers fail on, as warnings
-            diagnostics.warnings.extend(check_written_epub(booklet, data, out_dir / f"{booklet.name}.epub"))
+            diagnostics.warnings.extend(check_written_epub(booklet, data, path))
     if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
         from booklet.pdf.impose import impose_booklet
 
-        started = time.perf_counter()
-        data = impose_booklet(printed["pdf"].data)
-        made.append((out_dir / f"{booklet.name}-print.pdf", data, time.perf_counter() - started))
-    for note in printed["pdf"].moved_notes if "pdf" in printed else ():  # a note no page can hold
+        data, seconds = _timed("impose", report, printed, lambda: impose_booklet(printed.get().data))
+        made.append((Output(out_dir / f"{booklet.name}-print.pdf", len(data), seconds), data))
+    for note in printed.get().moved_notes if printed.done else ():  # a note no page can hold
         message = f"note [^{note.label}] is too long for the foot of its page: the PDF prints it after its paragraph"
         diagnostics.warn(note.source, note.line, message)
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
-        made.append((out_dir / f"{booklet.name}-cover.png", assets.cover.data, 0.0))
+        cover = assets.cover.data
+        made.append((Output(out_dir / f"{booklet.name}-cover.png", len(cover), 0.0), cover))
     if strict and diagnostics.warnings:
         raise BookletError(None, None, "warnings are errors with --strict: nothing was written")
     _prepare(out_dir)
-    return tuple(Output(path, _write_atomically(path, data), seconds) for path, data, seconds in made)
+    for output, data in made:
+        _write_atomically(output.path, data)
+    return tuple(output for output, _ in made)
+
+
+def _timed(
+    kind: str, report: Report, printed: _PrintEdition, make: Callable[[], bytes]
+) -> tuple[bytes, float]:
+    """`make()`'s bytes and its own time: less any print layout done meanwhile (counted apart)."""
+    stage = cast(Stage, kind)  # one of FORMATS, or "impose"
+    report(Step(stage))
+    started, layout_before = time.perf_counter(), printed.seconds
+    data = make()
+    seconds = time.perf_counter() - started - (printed.seconds - layout_before)
+    report(Step(stage, seconds=seconds))
+    return data, seconds
 
 
 def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[str, str]:
@@ -99,29 +141,40 @@ def _make(
     assets: Assets,
     built_at: datetime,
     links: dict[str, str],
-    printed: dict[str, PrintedPdf],
+    printed: _PrintEdition,
 ) -> bytes:
     if kind == "pdf":
-        return _print_edition(booklet, assets, built_at, printed).data
+        return printed.get().data
     if kind == "epub":
-        pages = _print_edition(booklet, assets, built_at, printed).pages
+        pages = printed.get().pages
         return write_epub(booklet, assets, built_at, pages, cached_subset)
     # Anchors #p12 from the print pagination when this build lays the PDF out (a full build;
     # the preview's quick web-page-only build goes without).
-    return write_web(booklet, assets, built_at, links, printed["pdf"].pages if "pdf" in printed else None)
+    return write_web(booklet, assets, built_at, links, printed.get().pages if printed.done else None)
 
 
-def _print_edition(
-    booklet: Booklet, assets: Assets, built_at: datetime, printed: dict[str, PrintedPdf]
-) -> PrintedPdf:
-    """The PDF, laid out once per build: its bytes, and on which page each element id lands."""
-    if "pdf" not in printed:
-        from booklet.pdf import (
-            write_pdf,  # imports WeasyPrint (half a second): a web-page-only build never needs it
-        )
+class _PrintEdition:
+    """The PDF, laid out once per build, when first asked for: its bytes, and on which page
+    each element id lands (the EPUB's page list); `seconds` is the time that took."""
 
-        printed["pdf"] = write_pdf(booklet, assets, built_at)
-    return printed["pdf"]
+    def __init__(self, booklet: Booklet, assets: Assets, built_at: datetime, report: Report) -> None:
+        self.booklet, self.assets, self.built_at, self.report = booklet, assets, built_at, report
+        self.printed: PrintedPdf | None = None
+        self.seconds = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.printed is not None
+
+    def get(self) -> PrintedPdf:
+        if self.printed is None:
+            self.report(Step("layout"))  # typesetting and WeasyPrint's parsing come before the first page
+            started = time.perf_counter()
+            from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
+
+            self.printed = write_pdf(self.booklet, self.assets, self.built_at, self.report)
+            self.seconds = time.perf_counter() - started
+        return self.printed
 
 
 def read_assets(booklet: Booklet) -> Assets:
@@ -152,13 +205,18 @@ def _make_epub_fonts_aside(
     Only a single-threaded process forks (the command line): in the preview's, another
     thread could hold a lock the child would wait on forever.
     """
-    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or not _single_threaded():
         return None
     helper = multiprocessing.get_context("fork").Process(
         target=_make_epub_fonts, args=(booklet, assets, built_at), daemon=True
     )
     helper.start()
     return helper
+
+
+def _single_threaded() -> bool:
+    """No thread but this one, and the progress display's (which takes no lock a child needs)."""
+    return all(t is threading.current_thread() or t.name == PROGRESS_THREAD for t in threading.enumerate())
 
 
 def _make_epub_fonts(booklet: Booklet, assets: Assets, built_at: datetime) -> None:

@@ -13,14 +13,19 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booklet import __version__
 from booklet.errors import BookletError, Diagnostics
 from booklet.model import FORMATS, RemoteImages, Request, Selection
+
+if TYPE_CHECKING:  # loaded with the pipeline, after the arguments are parsed
+    from booklet.build import Output
+    from booklet.progress import Display
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -49,30 +54,47 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    started = time.perf_counter()  # the total time an author waits: loading the pipeline included
     parser = _parser()
     args = parser.parse_args(argv)  # `--help`, `--version` and usage errors answer before the pipeline loads
-    # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
-    from booklet.build import build
-    from booklet.cache import cache_dir
-
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.command == "serve":
-        return _serve(args)
+    if args.command == "new":
+        return _new(args)
     if args.command == "check":
         return _check(args)
+    source = _source(args.source, parser)
+    if args.command == "serve":
+        return _serve(source, args.port)
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
         request = _request(args, built_at)
     except ValueError as error:
         parser.error(str(error))
+    return _build(args, source, formats, built_at, request, started)
+
+
+def _build(
+    args: argparse.Namespace,
+    source: Path,
+    formats: tuple[str, ...],
+    built_at: datetime,
+    request: Request,
+    started: float,
+) -> int:
+    """`booklet build`: the outputs, the progress while they are made, the diagnostics, the exit code."""
+    # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
+    from booklet.build import build
+    from booklet.cache import cache_dir
+
     diagnostics = Diagnostics()
     remote_cache = cache_dir() / "remote"  # used only when remote images are to be fetched
+    display = _display(args.quiet, started)
     try:
         outputs = build(
-            Path(args.source),
+            source,
             Path(args.out),
             formats,
             built_at,
@@ -81,19 +103,79 @@ def _run(argv: list[str] | None) -> int:
             args.strict,
             args.impose,
             request,
+            report=display,
         )
     except BookletError as error:
+        display.close()
         _print_warnings(diagnostics)
-        print(error, file=sys.stderr)
+        print(_painted(str(error)), file=sys.stderr)
         return EXIT_INPUT
     except Exception:  # noqa: BLE001 - anything else is our bug: say so, with the traceback
+        display.close()
         traceback.print_exc()
         print("booklet: internal error: please report it with the traceback above", file=sys.stderr)
         return EXIT_BUG
+    except BaseException:  # Ctrl-C: the live line goes before `main` says so
+        display.close()
+        raise
+    seconds = display.close()
     _print_warnings(diagnostics)
-    for output in outputs:
-        print(f"{output.path}  {_size(output.size)}  {output.seconds:.2f}s")
+    if not args.quiet:
+        for output in outputs:
+            print(_output_line(output))
+        print(f"booklet: built in {seconds:.2f}s", file=sys.stderr)
     return EXIT_OK
+
+
+def _source(given: str | None, parser: argparse.ArgumentParser) -> Path:
+    """SOURCE, or the current folder when it holds a booklet."""
+    if given is not None:
+        return Path(given)
+    if not Path("booklet.yml").is_file():
+        parser.error(
+            "no SOURCE given, and no booklet.yml in the current folder: name a booklet folder or post"
+        )
+    return Path(".")
+
+
+def _display(quiet: bool, started: float) -> Display:
+    """The progress display (progress.py): live on a terminal, plain lines elsewhere, none with --quiet."""
+    from booklet.progress import Display
+
+    return Display(sys.stderr, started, quiet=quiet, colour=_colour(), live=sys.stderr.isatty())
+
+
+def _colour() -> bool:
+    """Colour on a terminal, unless NO_COLOR is set to anything (no-color.org) or TERM is dumb."""
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _painted(diagnostic: str) -> str:
+    """`path:line: error: …` with `error:` in bold red and `warning:` in bold magenta, as compilers do."""
+    if not _colour():
+        return diagnostic
+    for word, sgr in ((": error: ", "1;31"), (": warning: ", "1;35")):
+        if word in diagnostic:
+            where, _, rest = diagnostic.partition(word)
+            return f"\x1b[1m{where}:\x1b[0m \x1b[{sgr}m{word[2:-1]}\x1b[0m {rest}"
+    return diagnostic
+
+
+def _output_line(output: Output) -> str:
+    """`dist/x.epub  399 KB  3.15s`, and what the time holds when it holds the print layout."""
+    line = f"{output.path}  {_size(output.size)}  {output.seconds:.2f}s"
+    if output.path.suffix == ".epub" and output.layout_seconds:
+        shared = ", shared with the PDF" if output.layout_shared else " its page list needs"
+        line += f"  ({output.layout_seconds:.2f}s of it the print layout{shared})"
+    return line
+
+
+NEW_EXAMPLE = """\
+example:
+  booklet new my-notes && cd my-notes && booklet build
+      a booklet.yml with every key explained, two chapters, a shared note and an image
+  booklet new kamailio --from _posts/2022-08-21-kamailio-in-action.md
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,7 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "source",
         metavar="SOURCE",
-        help="a booklet folder (with booklet.yml) or one Markdown file with front matter",
+        nargs="?",
+        help="a booklet folder (with booklet.yml) or one Markdown file with front matter (default: this folder)",
     )
     build_parser.add_argument("--out", default="dist", metavar="DIR", help="output folder (default: dist)")
     build_parser.add_argument(
@@ -121,6 +204,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: pdf,epub,html (default: all)",
     )
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print only warnings and errors: no progress, no list of outputs",
+    )
     build_parser.add_argument(
         "--impose",
         action="store_true",
@@ -153,13 +242,27 @@ def _parser() -> argparse.ArgumentParser:
         "--name", help="the outputs' file name (default: the site's folder and the selection)"
     )
     chosen.add_argument("--title", help="the booklet's title when booklet.yml gives none")
+    new_parser = commands.add_parser(
+        "new",
+        help="start a booklet: a folder NAME that builds as it is",
+        epilog=NEW_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new_parser.add_argument("name", metavar="NAME", help="the folder to create (its name names the outputs)")
+    new_parser.add_argument(
+        "--from",
+        dest="post",
+        metavar="POST.md",
+        help="start from an existing post: its front matter fills booklet.yml, it becomes the first chapter",
+    )
     serve_parser = commands.add_parser(
         "serve", help="live preview: serve the page, PDF and EPUB on 127.0.0.1, rebuilt on save"
     )
     serve_parser.add_argument(
         "source",
         metavar="SOURCE",
-        help="a booklet folder (with booklet.yml) or one Markdown file with front matter",
+        nargs="?",
+        help="a booklet folder (with booklet.yml) or one Markdown file with front matter (default: this folder)",
     )
     serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
     check_parser = commands.add_parser(
@@ -228,7 +331,7 @@ def _on_sigterm(handler: Any) -> Any:
 
 def _print_warnings(diagnostics: Diagnostics) -> None:
     for message in (*diagnostics.warnings, *diagnostics.notes):
-        print(message, file=sys.stderr)
+        print(_painted(str(message)), file=sys.stderr)
 
 
 def _size(size: int) -> str:
@@ -250,13 +353,34 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INPUT if report.failed or (args.strict and report.findings) else EXIT_OK
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(source: Path, port: int) -> int:
     """`booklet serve`: the live preview (booklet/serve.py), until Ctrl-C."""
     from booklet.serve import serve  # only the preview needs the HTTP server and the watcher
 
     try:
-        serve(Path(args.source), args.port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")))
+        serve(source, port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")))
     except (BookletError, ValueError) as error:
         print(error, file=sys.stderr)
         return EXIT_INPUT
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    """`booklet new`: write the starter (booklet/starter.py) and say what to do next."""
+    from booklet.starter import write_starter
+
+    diagnostics = Diagnostics()
+    folder = Path(args.name)
+    try:
+        written = write_starter(folder, Path(args.post) if args.post else None, diagnostics)
+    except BookletError as error:
+        _print_warnings(diagnostics)
+        print(error, file=sys.stderr)
+        return EXIT_INPUT
+    _print_warnings(diagnostics)
+    for path in written:
+        print(path)
+    print(
+        f"next: cd {folder} && booklet build   (or booklet serve, to preview as you write)", file=sys.stderr
+    )
     return EXIT_OK

@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 FORMATS = ("pdf", "epub", "html")  # the outputs booklet writes, in the order it writes them
+# The build's stages as the command line shows them (`Step`), in the order they run.
+Stage = Literal["read", "layout", "pdf", "epub", "html", "impose"]
+# The one thread that may run beside a build that forks (progress.py): it takes no lock a child needs.
+PROGRESS_THREAD = "booklet-progress"
+
 FootnoteNumbering = Literal["chapter", "booklet"]
 ChapterStart = Literal["page", "right"]
 RemoteImages = Literal["error", "fetch", "link"]
@@ -26,6 +31,16 @@ PAGE_SIZES: dict[str, str] = {
     "Letter": "letter",
     "6x9": "6in 9in",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """How far a build has got: a stage begun (`seconds` None), a count so far (chapters read,
+    pages laid out), or the stage ended after `seconds`."""
+
+    stage: Stage
+    count: int = 0
+    seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ silent, each for a reason:
 - `pages` (which block opens each printed page) serves two writers, `epub` and `web`.
 - `cli` makes the `Request` (a site's selection, the name, the title, remote images) from its
   options: a `model` value, like every value that crosses a stage.
+- `starter` (`booklet new`) writes a new booklet folder: a front end's helper, reading a post
+  through `content`. `progress` is the command line's display of a build's `Step`s.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ ALLOWED: dict[str, set[str]] = {
     "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web"},
     "serve": {"build", "errors", "theme"},
     "check": {"epub", "errors"},
-    "cli": {"build", "cache", "check", "errors", "model", "serve", "__init__"},
+    "starter": {"errors", "model", "content", "files"},
+    "progress": {"model"},
+    "cli": {"build", "cache", "check", "errors", "serve", "model", "starter", "progress", "__init__"},
     "__main__": {"cli"},
     "__init__": set(),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -89,10 +90,20 @@ def assert_untouched(out: Path, case: str) -> None:
         assert (out / f"{case}.{kind}").read_bytes() == data
 
 
+# The plain progress lines a build prints on standard error when it is not a terminal
+# (tests/test_progress.py tests them): the cases here are about the diagnostics between them.
+PROGRESS = re.compile(r"booklet: (read|laid out|wrote|made|imposed|built) .*in \d+\.\d\ds")
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return code, captured.out, diagnostics(captured.err)
+
+
+def diagnostics(stderr: str) -> str:
+    """Standard error without the progress lines."""
+    return "".join(line for line in stderr.splitlines(keepends=True) if not PROGRESS.fullmatch(line.rstrip("\n")))
 
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
@@ -335,7 +346,7 @@ def test_an_interrupted_build_leaves_earlier_outputs_intact(tmp_path: Path, sign
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert stderr == "booklet: interrupted; earlier outputs are untouched\n"
+    assert diagnostics(stderr) == "booklet: interrupted; earlier outputs are untouched\n"
     assert_untouched(out, "long")
 
 
@@ -352,7 +363,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("hostile")
     process = booklet_process("build", str(FIXTURES / "hostile-metadata"), "--out", str(out))
     _, stderr = process.communicate(timeout=300)
-    assert (process.returncode, stderr) == (0, "")
+    assert (process.returncode, diagnostics(stderr)) == (0, "")
     return out
 
 
@@ -417,3 +428,53 @@ def test_a_note_too_short_for_kobo_is_a_warning_at_its_line(tmp_path: Path, caps
         "Kobo pops up only notes of 9 or more; write it out, or put it in the text"
     )
     assert (code, stderr.splitlines()) == (0, [warning])
+
+
+# --- defaults: SOURCE, the outputs' names, --version ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        (["build"], "my-notes"),  # no SOURCE: the current folder, as it holds a booklet.yml
+        (["build", "."], "my-notes"),
+        (["build", ".."], "my-notes/sub"),
+        (["build", "../my-notes"], "elsewhere"),
+    ],
+)
+def test_outputs_are_named_after_the_folders_real_name(
+    args: list[str], where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FIXTURES / "utf8-bom", tmp_path / "my-notes")
+    (tmp_path / "my-notes" / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / where)
+    code, _, stderr = run(capsys, *args, "--format", "html", "--out", str(tmp_path / "out"))
+    assert (code, stderr) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["my-notes-cover.png", "my-notes.html"]
+
+
+def test_without_source_outside_a_booklet_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["build"])
+    assert exit_.value.code == 2
+    message = "no SOURCE given, and no booklet.yml in the current folder: name a booklet folder or post"
+    assert capsys.readouterr().err.splitlines()[-1] == f"booklet: error: {message}"
+
+
+def test_version_and_help_answer_before_the_pipeline_loads() -> None:
+    """`--version` and `--help` import no part of the pipeline (WeasyPrint takes a second or two)."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from booklet.cli import main\n"
+        "for args in (['--version'], ['--help'], ['build', '--help']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "        main(args)\n"
+        "    print(out.getvalue().splitlines()[0])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'weasyprint', 'lxml', 'markdown', 'jinja2', 'ebooklib'} or m == 'booklet.build'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    from booklet import __version__
+
+    assert result.stdout.splitlines() == [f"booklet {__version__}", "usage: booklet [-h] [--version] COMMAND ...", "usage: booklet build [-h] [--out DIR] [--format LIST] [--strict] [--quiet]", "[]"]

@@ -17,20 +17,27 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     "$here/install-system-deps.sh" nodejs npm
 fi
 
-ace="$here/ace"
-stamp="$ace/node_modules/.package-lock.json"   # npm rewrites it on every install
-if [ ! -x "$ace/node_modules/.bin/ace-cli" ] || [ ! -e "$stamp" ] \
-        || [ "$ace/package-lock.json" -nt "$stamp" ]; then
-    echo "installing Ace into $ace/node_modules" >&2
-    # Puppeteer must not download its own Chrome (no network for that here):
-    # Ace runs Debian's Chromium through PUPPETEER_EXECUTABLE_PATH instead.
-    (cd "$ace" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm tools, each pinned by its package-lock.json, installed with `npm ci` into its node_modules
+# when the lock file's content changed since the last install (a digest kept in node_modules;
+# file times would reinstall after every checkout). A node_modules that is a symbolic link
+# (shared with another checkout) is used as it is: `npm ci` would empty the folder it points to.
+npm_install() {  # FOLDER FILE-THAT-MUST-EXIST [npm environment...]
+    local folder="$1" needed="$2"; shift 2
+    local want have
+    want="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+    have="$(cat "$folder/node_modules/.lock.sha256" 2>/dev/null || true)"
+    if [ -e "$needed" ] && { [ "$want" = "$have" ] || [ -L "$folder/node_modules" ]; }; then
+        return
+    fi
+    echo "installing $(basename "$folder") into $folder/node_modules" >&2
+    (cd "$folder" && env "$@" npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$folder/node_modules/.lock.sha256"
+}
 
-# npm: axe-core, pinned by tools/axe/package-lock.json; tests/test_web.py injects axe.min.js
-# into the web page in Debian's Chromium (Playwright from PyPI drives it: no browser download).
-axe="$here/axe"
-if [ ! -e "$axe/node_modules/axe-core/axe.min.js" ] || [ "$axe/package-lock.json" -nt "$axe/node_modules/.package-lock.json" ]; then
-    echo "installing axe-core into $axe/node_modules" >&2
-    (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# DAISY Ace. Puppeteer must not download its own Chrome (no network for that here):
+# Ace runs Debian's Chromium through PUPPETEER_EXECUTABLE_PATH instead.
+npm_install "$here/ace" "$here/ace/node_modules/.bin/ace-cli" PUPPETEER_SKIP_DOWNLOAD=1
+
+# axe-core: tests/test_web.py injects axe.min.js into the web page in Debian's Chromium
+# (Playwright from PyPI drives it: no browser download).
+npm_install "$here/axe" "$here/axe/node_modules/axe-core/axe.min.js"

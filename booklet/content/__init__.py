@@ -54,7 +54,7 @@ def load_booklet(
         metadata, drafts, shared = read_folder(source, diagnostics, reading.chapters)
         root = reading.site_root or site_root(source)
         places = Places(root, (root,))
-        name = request.name or source.name
+        name = request.name or source.resolve().name  # the folder's real name, for `.` and `..` too
     else:
         metadata, drafts, root = read_lone_post(source, diagnostics)
         shared = post_definitions(drafts) if len(drafts) > 1 else {}

@@ -24,7 +24,7 @@ finisher). `impose` turns the bytes into a print-at-home booklet.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import segno
@@ -32,7 +32,7 @@ from lxml import html as lxml_html
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
-from booklet.model import PAGE_SIZES, Booklet, Footnote, PrintedPdf
+from booklet.model import PAGE_SIZES, Booklet, Footnote, PrintedPdf, Step
 from booklet.pdf.layout import PageOverflow, lay_out
 from booklet.pdf.notes import inline_footnotes
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
@@ -41,7 +41,9 @@ from booklet.theme import fragment, render_template, stylesheet
 __all__ = ["PrintedPdf", "write_pdf"]
 
 
-def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPdf:
+def write_pdf(
+    booklet: Booklet, assets: Assets, built_at: datetime, report: Callable[[Step], None] | None = None
+) -> PrintedPdf:
     """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
     A note longer than a page cannot float to the page foot (WeasyPrint 70 cannot split a
@@ -51,6 +53,7 @@ def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPd
     that paragraph follows a heading, the heading is left alone (a chapter's title on a page
     of its own). The longest note that paragraph calls is then set in the text too, and the
     booklet laid out again. Such notes are listed in `moved_notes` (build warns).
+    `report` is told each page as WeasyPrint lays it out, then the layout's and the writing's times.
     """
     html = print_document(booklet, built_at, assets.cover.href)
     typeset = typeset_print_html(html, booklet.metadata.language)
@@ -58,7 +61,7 @@ def write_pdf(booklet: Booklet, assets: Assets, built_at: datetime) -> PrintedPd
     moved: list[Footnote] = []
     while True:
         try:
-            data, pages, warnings = lay_out(typeset, booklet, assets)
+            data, pages, warnings = lay_out(typeset, booklet, assets, report or _ignore)
         except PageOverflow:
             if not notes:
                 raise BookletError(
@@ -96,6 +99,10 @@ def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str
 def _qr(address: str) -> str:
     """The original post's address as a QR code (an SVG `data:` URI), for a reader of the paper copy."""
     return str(segno.make_qr(address, error="m").svg_data_uri(scale=1, border=2))
+
+
+def _ignore(step: Step) -> None:
+    return None
 
 
 _ID = re.compile(r'\bid="(ch\d+(?:-[sb]\d+)?)"')

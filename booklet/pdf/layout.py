@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import unquote
 
@@ -18,7 +20,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
-from booklet.model import Booklet
+from booklet.model import Booklet, Step
 from booklet.pdf.compact import compact_cid_fonts
 from booklet.pdf.copytext import drop_elastic_points
 
@@ -53,21 +55,29 @@ class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyp
         return URLFetcherResponse(url, asset.data, {"Content-Type": asset.media_type})
 
 
-def lay_out(html: str, booklet: Booklet, assets: Assets) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
+def lay_out(
+    html: str, booklet: Booklet, assets: Assets, report: Callable[[Step], None]
+) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
     Returns the PDF, {element id: page number (1-based)} and every warning WeasyPrint
     logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
     WeasyPrint 70 cannot place a floated note even on an empty page (it asserts).
+    `report` is told each page as it is laid out, then the layout's and the writing's times.
     """
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(assets))
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-    with _weasyprint_warnings() as warnings:
+    with _weasyprint_warnings() as warnings, _weasyprint_pages(report):
+        started = time.perf_counter()
         try:
             rendered = document.render(**options)
         except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
             raise PageOverflow from error
+        report(Step("layout", len(rendered.pages), time.perf_counter() - started))
+        started = time.perf_counter()
+        report(Step("pdf"))
         pdf = rendered.write_pdf(finisher=_finish, **options)
+        report(Step("pdf", seconds=time.perf_counter() - started))
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
         raise _tofu(booklet, missing[0])
@@ -96,6 +106,29 @@ def _tofu(booklet: Booklet, message: str) -> BookletError:
         f"{names} has no glyph in any installed font (it would print as an empty box): "
         "remove it or install a font that has it",
     )
+
+
+@contextmanager
+def _weasyprint_pages(report: Callable[[Step], None]) -> Iterator[None]:
+    """Report each page as WeasyPrint lays it out: its documented progress logger,
+    `weasyprint.progress`, logs `Step 5 - Creating layout - Page %d` at INFO level for each
+    page it makes (the layout is a generator of pages, consumed inside `render`)."""
+    thread = threading.get_ident()
+
+    class _Pages(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == thread and "Creating layout - Page" in str(record.msg) and record.args:
+                report(Step("layout", int(record.args[0])))  # type: ignore[index, call-overload]
+
+    handler, logger = _Pages(logging.INFO), logging.getLogger("weasyprint.progress")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        logger.removeHandler(handler)
 
 
 @contextmanager
