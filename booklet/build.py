@@ -181,7 +181,9 @@ def read_assets(booklet: Booklet) -> Assets:
     """The files the outputs refer to: every image, and the author's cover or the generated one."""
     images = tuple(Asset(image.href, image.media_type, _read(image.source)) for image in booklet.images)
     cover = (
-        _read(booklet.metadata.cover) if booklet.metadata.cover is not None else cover_png(booklet.metadata)
+        _read(booklet.metadata.cover)
+        if booklet.metadata.cover is not None
+        else cover_png(booklet.metadata, booklet.style)
     )
     return Assets(Asset("cover.png", "image/png", cover), images)
 

@@ -37,10 +37,17 @@ NATURAL_BREAK_BEFORE = set("《「『（(【〔")
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F'’.\-_/+#&]+| +|.", re.DOTALL)
 
 FontFace = tuple[Path, int]
+RGB = tuple[int, int, int]
+Palette = tuple[RGB, RGB, RGB, RGB, RGB]  # background, panel, ink, accent, muted
+PALETTE: Palette = (BACKGROUND, PANEL, INK, ACCENT, MUTED)
+# The author's style.css may set the cover's colours (README, "Your own look"): `:root { --cover-background: #1b2a42; }`
+COVER_COLOUR = re.compile(r"--cover-(background|ink|accent)\s*:\s*#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
-def cover_png(meta: Metadata) -> bytes:
-    """The generated cover, drawn in the language's face: drawn once, then taken from the user's cache."""
+def cover_png(meta: Metadata, style: str = "") -> bytes:
+    """The generated cover, drawn in the language's face and in the colours `style` (the author's
+    CSS) sets, if any: drawn once, then taken from the user's cache."""
+    palette = cover_palette(style)
     family = FONT_FAMILIES.get(writing_system(meta.language), FONT_FAMILIES["zh-Hans"])[0]
     faces = (font_face(f"{family}:bold"), font_face(family))  # the language's glyph forms
     drawn_by = Path(__file__).read_bytes()  # a change to the drawing code draws again
@@ -53,24 +60,53 @@ def cover_png(meta: Metadata) -> bytes:
             meta.language,
             *map(file_key, faces),
             drawn_by,
+            *([palette] if palette != PALETTE else []),  # the default colours keep the keys they had
         )
     )
-    return cached("covers", key, ".png", lambda: make_cover(meta, *faces))
+    return cached("covers", key, ".png", lambda: make_cover(meta, *faces, palette))
+
+
+def cover_palette(style: str) -> Palette:
+    """The cover's colours: booklet's, with the author's `--cover-background`, `--cover-ink` and
+    `--cover-accent`; the frame's panel and the publisher's line are mixed from them."""
+    uncommented = re.sub(r"/\*.*?\*/", "", style, flags=re.DOTALL)
+    found = {name: _rgb(value) for name, value in COVER_COLOUR.findall(uncommented)}
+    if not found:
+        return PALETTE
+    background, ink = found.get("background", BACKGROUND), found.get("ink", INK)
+    accent = found.get("accent", ACCENT)
+    return (background, _mix(background, ink, 0.06), ink, accent, _mix(background, ink, 0.7))
+
+
+def _rgb(hex_digits: str) -> RGB:
+    digits = hex_digits if len(hex_digits) == 6 else "".join(d * 2 for d in hex_digits)
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+
+
+def _mix(a: RGB, b: RGB, share: float) -> RGB:
+    return (
+        round(a[0] + (b[0] - a[0]) * share),
+        round(a[1] + (b[1] - a[1]) * share),
+        round(a[2] + (b[2] - a[2]) * share),
+    )
 
 
 # The preview (`booklet serve`) rebuilds on every save: draw and encode a cover once per metadata.
 @functools.lru_cache(maxsize=8)
-def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) -> bytes:
-    image = Image.new("RGB", SIZE, BACKGROUND)
+def make_cover(
+    metadata: Metadata, title_face: FontFace, text_face: FontFace, palette: Palette = PALETTE
+) -> bytes:
+    background, panel, ink, accent, muted = palette
+    image = Image.new("RGB", SIZE, background)
     draw = ImageDraw.Draw(image)
-    _frame(draw)
+    _frame(draw, panel, accent)
     title_font, title_lines = _fit_title(metadata.title, title_face)
-    y = _draw_lines(draw, title_lines, title_font, 760 - 40 * max(0, len(title_lines) - 2), INK, 1.45)
-    draw.line((SIZE[0] / 2 - 90, y + 60, SIZE[0] / 2 + 90, y + 60), fill=ACCENT, width=5)
+    y = _draw_lines(draw, title_lines, title_font, 760 - 40 * max(0, len(title_lines) - 2), ink, 1.45)
+    draw.line((SIZE[0] / 2 - 90, y + 60, SIZE[0] / 2 + 90, y + 60), fill=accent, width=5)
     y += 140
     if metadata.subtitle:
         subtitle_font = _font(text_face, 64)
-        _draw_lines(draw, wrap(metadata.subtitle, subtitle_font, TEXT_WIDTH), subtitle_font, y, ACCENT, 1.6)
+        _draw_lines(draw, wrap(metadata.subtitle, subtitle_font, TEXT_WIDTH), subtitle_font, y, accent, 1.6)
     if metadata.authors:
         author_font = _font(text_face, 72)
         _draw_lines(
@@ -78,7 +114,7 @@ def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) ->
             wrap(join_names(metadata.authors, metadata.language), author_font, TEXT_WIDTH),
             author_font,
             SIZE[1] - 640,
-            INK,
+            ink,
             1.5,
         )
     if metadata.publisher:
@@ -88,7 +124,7 @@ def make_cover(metadata: Metadata, title_face: FontFace, text_face: FontFace) ->
             wrap(metadata.publisher, publisher_font, TEXT_WIDTH),
             publisher_font,
             SIZE[1] - 400,
-            MUTED,
+            muted,
             1.5,
         )
     output = io.BytesIO()
@@ -166,18 +202,18 @@ def _break_penalty(tokens: list[str], end: int) -> float:
     return 0.5
 
 
-def _frame(draw: ImageDraw.ImageDraw) -> None:
+def _frame(draw: ImageDraw.ImageDraw, panel: RGB, accent: RGB) -> None:
     right, bottom = SIZE[0] - MARGIN, SIZE[1] - MARGIN
-    draw.rectangle((MARGIN, MARGIN, right, bottom), fill=PANEL, outline=ACCENT, width=8)
+    draw.rectangle((MARGIN, MARGIN, right, bottom), fill=panel, outline=accent, width=8)
     inner = MARGIN + 28
-    draw.rectangle((inner, inner, SIZE[0] - inner, SIZE[1] - inner), outline=ACCENT, width=2)
+    draw.rectangle((inner, inner, SIZE[0] - inner, SIZE[1] - inner), outline=accent, width=2)
     for x, y in (
         (inner, inner),
         (SIZE[0] - inner, inner),
         (inner, SIZE[1] - inner),
         (SIZE[0] - inner, SIZE[1] - inner),
     ):
-        draw.regular_polygon((x, y, 16), 4, rotation=45, fill=ACCENT)
+        draw.regular_polygon((x, y, 16), 4, rotation=45, fill=accent)
 
 
 def _font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:

@@ -65,6 +65,7 @@ class Metadata:
     chapter_start: ChapterStart = "page"
     embed_fonts: bool = True
     impose: bool = False
+    css: tuple[Path, ...] = ()  # the author's stylesheets: `css:`, or style.css beside booklet.yml
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,7 @@ class Booklet:
     chapters: tuple[Chapter, ...]
     images: tuple[Image, ...]
     source: Path
+    style: str = ""  # the author's CSS (metadata.css, read): added after booklet's own in every output
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """`booklet new`: a starter booklet that builds as it is, or one started from an existing post.
 
 Takes the folder to create (and, with `--from`, a post); writes `booklet.yml` (every key
-present or commented and explained), two short chapters, a shared note and an image from
+present or commented and explained), two short chapters, a shared note, an image and a
+`style.css` of commented examples from
 `templates/starter/`, and returns the paths written. From a post: its front matter fills
 `booklet.yml`, and the post, with its images, becomes the first chapter. A front end like
 `cli` and `serve`: it writes into the author's folder, and never into one that holds anything.
@@ -24,7 +25,7 @@ from booklet.files import write_atomically
 from booklet.model import Metadata
 
 STARTER = Path(str(importlib.resources.files("booklet.templates"))) / "starter"
-CHAPTERS = ("01-welcome.md", "02-writing.md", "footnotes.md", "pipeline.png")
+CHAPTERS = ("01-welcome.md", "02-writing.md", "footnotes.md", "pipeline.png", "style.css")
 
 
 def write_starter(folder: Path, post: Path | None, diagnostics: Diagnostics) -> tuple[Path, ...]:

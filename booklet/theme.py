@@ -33,12 +33,14 @@ def _labels() -> dict[str, dict[str, str]]:
     return tables
 
 
-def stylesheet(*names: str, language: str = "zh-CN") -> str:
+def stylesheet(*names: str, language: str = "zh-CN", author: str = "") -> str:
     """The CSS files, joined in order (`base.css` first: the shared typography, clreq); then,
-    for a language not written in CJK, `latin.css` (its indents and italics)."""
+    for a language not written in CJK, `latin.css` (its indents and italics); then the
+    author's own CSS (style.css), last, so that it wins over booklet's rules of equal weight."""
     if writing_system(language) == "other":
         names = (*names, "latin.css")
-    return "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in names)
+    sheets = [(TEMPLATES / name).read_text(encoding="utf-8") for name in names]
+    return "\n".join([*sheets, author] if author else sheets)
 
 
 def render_template(name: str, **values: object) -> str:

@@ -42,7 +42,7 @@ def made(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) ->
 
 def test_the_starter_holds_a_config_two_chapters_a_shared_note_and_an_image(made: dict[str, Path]) -> None:
     names = sorted(p.name for p in made["my-notes"].iterdir() if p.name != "dist")
-    assert names == ["01-welcome.md", "02-writing.md", "booklet.yml", "footnotes.md", "pipeline.png"]
+    assert names == ["01-welcome.md", "02-writing.md", "booklet.yml", "footnotes.md", "pipeline.png", "style.css"]
 
 
 def test_booklet_yml_names_every_key_present_or_commented(made: dict[str, Path]) -> None:

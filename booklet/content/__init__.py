@@ -21,7 +21,7 @@ from booklet.content.images import Places
 from booklet.content.markdown import convert
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import find_site, site_root
-from booklet.content.sources import post_definitions, read_folder
+from booklet.content.sources import post_definitions, read_folder, read_style
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import Booklet, Request
 
@@ -71,6 +71,7 @@ def load_booklet(
         link_posts(drafts, blog.site, blog.posts)
     check_links(drafts, metadata, diagnostics)
     chapters = finish(drafts, shared, metadata, errors, diagnostics)
+    style = read_style(metadata.css, errors)
     if errors:
         raise BookletErrors(errors)
-    return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source)
+    return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source, style=style)

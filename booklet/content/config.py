@@ -87,6 +87,7 @@ BOOKLET_KEYS = [
     "site_root",
     "remote_images",
     "source_links",
+    "css",
 ]
 # booklet.yml's keys about reading the sources, read by content.blog (not part of `Metadata`).
 READING_KEYS = ("posts", "chapters", "site_root", "remote_images", "source_links")
@@ -194,10 +195,30 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
         ),
         embed_fonts=check(lambda: _boolean(mapping, "embed_fonts", default=True), True),
         impose=check(lambda: _boolean(mapping, "impose", default=False), False),
+        css=check(lambda: _css(mapping, cover_base), ()),
     )
     if found:
         raise BookletErrors(found)
     return metadata
+
+
+def _css(mapping: YamlMapping, folder: Path) -> tuple[Path, ...]:
+    """The author's stylesheets: those `css:` names, else `style.css` beside booklet.yml when it is there."""
+    if "css" not in mapping.values:
+        default = folder / "style.css"
+        return (default,) if mapping.path.name == "booklet.yml" and default.is_file() else ()
+    paths = []
+    for name in _string_list(mapping, "css"):
+        path = folder / name
+        if not path.resolve().is_relative_to(folder.resolve()):
+            message = f"stylesheet `{name}` lies outside the booklet's folder: copy it into {folder}"
+        elif not path.is_file():
+            message = f"stylesheet `{name}` does not exist: check the file name (relative to {folder})"
+        else:
+            paths.append(path)
+            continue
+        raise BookletError(mapping.path, mapping.line_of("css"), message)
+    return tuple(paths)
 
 
 def _cover(mapping: YamlMapping, folder: Path) -> Path | None:

@@ -241,3 +241,21 @@ def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
             )
         shared[label] = ("\n".join(lines[start:end]).rstrip(), path, body_line + start)
     return shared
+
+
+def read_style(paths: tuple[Path, ...], errors: list[BookletError]) -> str:
+    """The author's stylesheets, joined in order; each is pasted into a `<style>` element, which
+    `</style` would end (HTML §13.1.2.6), so that is an error."""
+    texts = []
+    for path in paths:
+        try:
+            text = read_text(path)
+        except BookletError as error:
+            errors.append(error)
+            continue
+        end = re.search(r"</style", text, flags=re.IGNORECASE)
+        if end is not None:
+            line = text.count("\n", 0, end.start()) + 1
+            errors.append(BookletError(path, line, "`</style` would end the stylesheet early: remove it"))
+        texts.append(f"/* {path.name} */\n{text}")
+    return "\n".join(texts)

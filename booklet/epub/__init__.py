@@ -9,6 +9,7 @@ package and the zip. `check` reads any EPUB's bytes back for the hazards readers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -22,6 +23,9 @@ from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, writing
 from booklet.theme import render_template, stylesheet
 
 __all__ = ["check_epub", "check_written_epub", "cover_alt", "write_epub"]
+
+# A custom property in the author's style.css (`--cover-ink: #fff;`, for the cover and the web page).
+CUSTOM_PROPERTY = re.compile(r"(?<![\w-])--[\w-]+\s*:[^;{}]*;?")
 
 # What readers draw from CSS rather than text: list bullets and numbers.
 MARKER_CHARACTERS = "0123456789.•◦▪–"
@@ -39,7 +43,8 @@ def write_epub(
 ) -> bytes:
     """The EPUB's bytes. Without `pages` there is no page list; without `subset_fonts`, no embedded font."""
     documents = render_documents(booklet, built_at)
-    css = stylesheet("base.css", "epub.css", language=booklet.metadata.language)
+    author = CUSTOM_PROPERTY.sub("", booklet.style)  # Kindle's converter rejects them (epub/check.py)
+    css = stylesheet("base.css", "epub.css", language=booklet.metadata.language, author=author)
     files = {image.href: image.data for image in assets.images}
     cover_href = _cover_name(assets.cover.data)
     files[cover_href] = assets.cover.data

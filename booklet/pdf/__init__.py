@@ -93,6 +93,7 @@ def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str
         cover_href=cover_href,
         page_size=PAGE_SIZES[booklet.metadata.page_size],
         css=fragment(stylesheet("base.css", "print.css", language=booklet.metadata.language)),
+        author_css=fragment(booklet.style),  # after the page geometry, so that its @page rules win
     )
 
 

@@ -42,7 +42,9 @@ def write_web(
         cover_src=assets.cover.href,
         links=links,
         page_starts=openings,
-        css=fragment(stylesheet("base.css", "web.css", language=booklet.metadata.language)),
+        css=fragment(
+            stylesheet("base.css", "web.css", language=booklet.metadata.language, author=booklet.style)
+        ),
     )
     return _inline_assets(page, assets)
 
