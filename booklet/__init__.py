@@ -17,7 +17,9 @@ holds the exact table):
    `package` · `check`: an EPUB read back for what readers fail on), `web` (`shape`) –
    one writer per output: model and assets in, bytes out
 7. `build`       – the order of stages and the atomic writes of the outputs
-8. `cli`, `serve`, `check` – the command line, the live preview, the release check of an EPUB
+8. `cli`, `serve`, `check`, `starter`, `progress` – the command line, the live preview, the
+   release check of an EPUB, `booklet new` (a starter booklet folder) and the display of a
+   build's progress
 """
 
 __version__ = "0.1.0"

@@ -66,7 +66,7 @@ def _run(argv: list[str] | None) -> int:
         return _check(args)
     source = _source(args.source, parser)
     if args.command == "serve":
-        return _serve(source, args.port)
+        return _serve(source, args.port, args.open)
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
@@ -265,6 +265,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a booklet folder (with booklet.yml) or one Markdown file with front matter (default: this folder)",
     )
     serve_parser.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
+    serve_parser.add_argument(
+        "--open", action="store_true", help="open the page in your browser once it is served"
+    )
     check_parser = commands.add_parser(
         "check",
         help="release check of an EPUB: what Kindle, Kobo, Apple Books and 多看/掌阅 fail on, then EPUBCheck and Ace",
@@ -353,12 +356,12 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INPUT if report.failed or (args.strict and report.findings) else EXIT_OK
 
 
-def _serve(source: Path, port: int) -> int:
+def _serve(source: Path, port: int, open_browser: bool) -> int:
     """`booklet serve`: the live preview (booklet/serve.py), until Ctrl-C."""
     from booklet.serve import serve  # only the preview needs the HTTP server and the watcher
 
     try:
-        serve(source, port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")))
+        serve(source, port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")), open_browser=open_browser)
     except (BookletError, ValueError) as error:
         print(error, file=sys.stderr)
         return EXIT_INPUT

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import webbrowser
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,8 +42,15 @@ _MEDIA_TYPES = {
 }
 
 
-def serve(source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr) -> None:
-    """Serve until interrupted (Ctrl-C); raise `BookletError` if the port cannot be had."""
+def serve(
+    source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr, open_browser: bool = False
+) -> None:
+    """Serve until interrupted (Ctrl-C); raise `BookletError` if the port cannot be had.
+
+    The page is served as soon as it is built; the PDF and the EPUB follow on the print worker,
+    and the page is built once more when they first exist, for its download links.
+    `open_browser` opens the page in the author's browser once it is served.
+    """
     with tempfile.TemporaryDirectory(prefix="booklet-serve-") as out:
         preview = Preview(source, Path(out), built_at, log)
         try:
@@ -53,16 +61,20 @@ def serve(source: Path, port: int, built_at: datetime, log: TextIO = sys.stderr)
                 None, None, f"cannot listen on {HOST}:{port}: {reason}: choose another --port"
             ) from None
         server.daemon_threads = True
-        if preview.rebuild_page():
-            preview.rebuild_print()
-        for work in (preview.watch, preview.print_worker):
-            threading.Thread(target=work, name=f"booklet-{work.__name__}", daemon=True).start()
-        print(f"booklet: serving http://{HOST}:{server.server_port}/ (Ctrl-C stops)", file=log, flush=True)
+        url = f"http://{HOST}:{server.server_port}/"
         signal.signal(signal.SIGTERM, _interrupt)  # a kill stops as Ctrl-C does: the folder is removed
         try:
+            if preview.rebuild_page():
+                preview.print_wanted.set()
+            for work in (preview.watch, preview.print_worker):
+                threading.Thread(target=work, name=f"booklet-{work.__name__}", daemon=True).start()
+            print(f"booklet: serving {url} (Ctrl-C stops)", file=log, flush=True)
+            if open_browser:  # some browsers' launchers wait: not on this thread
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
-            print("booklet: stopped", file=log)
+            preview.stop()  # the workers print nothing after this line
+            print(f"booklet: stopped serving {url}", file=log, flush=True)
         finally:
             preview.stop()
             server.server_close()
@@ -85,6 +97,7 @@ class Preview:
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self.print_wanted = threading.Event()
+        self.page_links = False  # the page was built with the PDF and the EPUB beside it (its download links)
 
     @property
     def error(self) -> str | None:
@@ -93,6 +106,7 @@ class Preview:
     def rebuild_page(self) -> bool:
         """Rebuild the web page; publish the result. True when it built (the print may follow)."""
         started, diagnostics = time.perf_counter(), Diagnostics()
+        links = all((self.out / self.page_name).with_suffix(kind).is_file() for kind in (".pdf", ".epub"))
         try:
             built = build(self.source, self.out, ("html",), self.built_at, diagnostics)
         except BookletError as error:
@@ -100,7 +114,7 @@ class Preview:
             return False
         finally:
             self._print_warnings(diagnostics)
-        self.page_name = built[0].path.name
+        self.page_name, self.page_links = built[0].path.name, links
         self._publish("page", None, f"page rebuilt in {time.perf_counter() - started:.2f}s")
         return True
 
@@ -113,6 +127,8 @@ class Preview:
             self._publish("print", str(error), "PDF/EPUB rebuild failed; the last good ones are still served")
             return
         self._publish("print", None, f"pdf, epub rebuilt in {time.perf_counter() - started:.2f}s")
+        if not self.page_links:  # the first PDF and EPUB: the page gets its download links
+            self.rebuild_page()
 
     def watch(self) -> None:
         """After each batch of changes to the content, the templates or the CSS: page now, print next."""
@@ -165,7 +181,12 @@ class Preview:
             if stage == "page" or self.error != shown:
                 self.version += 1
                 self.changed.notify_all()
-        print(f"booklet: {note}" if error is None else f"{error}\nbooklet: {note}", file=self.log, flush=True)
+        if not self.stopping.is_set():
+            print(
+                f"booklet: {note}" if error is None else f"{error}\nbooklet: {note}",
+                file=self.log,
+                flush=True,
+            )
 
     def _print_warnings(self, diagnostics: Diagnostics) -> None:
         for warning in diagnostics.warnings:
@@ -178,13 +199,19 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:  # the same answer as GET, without the body (RFC 9110 §9.3.2)
+            self.do_GET()
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/":
+            if path == "/favicon.ico":  # browsers ask for it: no icon, and no error in their console
+                self.send_response(HTTPStatus.NO_CONTENT)
+                self.end_headers()
+            elif path == "/":
                 self.send_response(HTTPStatus.FOUND)
                 self.send_header("Location", f"/{preview.page_name}")
                 self.end_headers()
-            elif path == EVENTS:
+            elif path == EVENTS and self.command == "GET":
                 self._events()
             elif path == f"/{preview.page_name}":
                 self._send(preview.page(), _MEDIA_TYPES[".html"])
@@ -200,7 +227,8 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def _events(self) -> None:
             """Server-Sent Events: the current version now, then each new one (a comment keeps it open)."""

@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 
 import booklet
@@ -122,3 +123,16 @@ def _closure(distribution: str) -> set[str]:
                 seen.add(key)
                 todo.append(key)
     return {name for name, _ in seen}
+
+
+def test_the_ci_workflow_for_authors_installs_what_make_installs() -> None:
+    """examples/github-actions/booklet.yml installs the Debian packages the Makefile names (but the venv's)."""
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions" / "booklet.yml").read_text(encoding="utf-8"))
+    steps = {step.get("name"): step for step in workflow["jobs"]["build"]["steps"]}
+    installed = set(steps["Fonts and libraries"]["run"].split("--no-install-recommends", 1)[1].split())
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    listed = re.search(r"SYSTEM_PACKAGES := (.*?)\n\n", makefile, flags=re.DOTALL)
+    assert listed is not None
+    assert installed == set(listed.group(1).replace("\\", " ").split()) - {"python3-venv"}
+    assert steps["Install booklet"]["run"] == "pipx install booklet-press"
+    assert "booklet build" in steps["Build every booklet"]["run"]

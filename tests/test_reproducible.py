@@ -35,11 +35,11 @@ def build_in(folder: Path, epoch: str | None) -> Path:
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = epoch
     result = subprocess.run(
-        [sys.executable, "-m", "booklet", "build", "kamailio-in-action", "--out", "out"],
+        [sys.executable, "-m", "booklet", "build", "kamailio-in-action", "--out", "out", "--quiet"],
         cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stderr
-    # booklet's own warnings only (the post's site-relative link): none from WeasyPrint
+    # booklet's own warnings only (the post's site-relative link): none from WeasyPrint (--quiet: no progress)
     assert all(re.match(r"^\S+:\d+: warning: ", line) for line in result.stderr.splitlines()), result.stderr
     return folder / "out"
 

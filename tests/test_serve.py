@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import signal
 import socket
@@ -82,8 +83,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process.wait(timeout=20)
 
 
+def test_serves_the_page_first_then_the_pdf_and_epub_with_their_links(server: Server) -> None:
+    serving = f"booklet: serving http://127.0.0.1:{server.port}/"
+    wait_for(lambda: "pdf, epub rebuilt" in server.output(), 120, server.output)
+    assert server.output().index(serving) < server.output().index("pdf, epub rebuilt"), server.output()
+    # then the page is built again, with its download links
+    wait_for(lambda: 'href="booklet.pdf"' in server.page() and 'href="booklet.epub"' in server.page(), 10, server.output)
+
+
 def test_serves_the_page_pdf_and_epub_on_localhost(server: Server) -> None:
-    assert f"booklet: serving http://127.0.0.1:{server.port}/" in server.output()
+    wait_for(lambda: "pdf, epub rebuilt" in server.output(), 120, server.output)
     status, media, page = server.get("/booklet.html")
     assert status == 200 and media.startswith("text/html") and "《Kamailio实战》内容及特色" in page.decode()
     assert b"EventSource" in page, "the served page reloads itself"
@@ -131,3 +140,40 @@ def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_outputs(server: S
     assert server.page().split("<!-- booklet serve -->")[0] == good_page.split("<!-- booklet serve -->")[0]
     chapter.write_text(text, encoding="utf-8")  # fixed: the error goes away
     wait_for(lambda: "role=\"alert\"" not in server.page(), 5, server.output)
+
+
+def test_head_and_favicon_are_answered(server: Server) -> None:
+    wait_for(lambda: "pdf, epub rebuilt" in server.output(), 120, server.output)
+    for path, media in (("/booklet.html", "text/html; charset=utf-8"), ("/booklet.pdf", "application/pdf")):
+        request = urllib.request.Request(server.url + path, method="HEAD")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert (response.status, response.headers["Content-Type"], response.read()) == (200, media, b"")
+            assert int(response.headers["Content-Length"]) > 1000
+    assert server.get("/favicon.ico")[0] == 204
+
+
+def test_open_shows_the_page_in_the_browser_and_stopping_says_one_line(tmp_path: Path) -> None:
+    """`--open` runs the browser ($BROWSER, as Python's webbrowser reads it) on the page's address."""
+    source = tmp_path / "dot"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "image-local", source)
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n", encoding="utf-8")
+    log, port = tmp_path / "serve.log", free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "booklet", "serve", str(source), "--port", str(port), "--open"],
+            cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT,
+            env={**os.environ, "BROWSER": f"{sys.executable} {browser} %s"},
+        )
+    server = Server(source, port, log, process)
+    try:
+        wait_for(lambda: opened.is_file(), 120, server.output)
+        assert opened.read_text() == f"http://127.0.0.1:{port}/"
+        wait_for(lambda: "page rebuilt" in server.output().split("pdf, epub rebuilt")[-1], 120, server.output)
+        before = server.output()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    assert process.returncode == 0
+    assert server.output().removeprefix(before) == f"booklet: stopped serving http://127.0.0.1:{port}/\n"
