@@ -23,9 +23,12 @@ from booklet.errors import BookletError
 from booklet.model import Booklet, Step
 from booklet.pdf.compact import compact_cid_fonts
 from booklet.pdf.copytext import drop_elastic_points
+from booklet.pdf.upstream import carry_fixes
 
 # Relative URLs in the print document resolve against this; the fetcher below answers them.
 BASE_URL = "https://booklet.invalid/"
+
+carry_fixes()  # WeasyPrint 70.0 and pydyf 0.13.0 on long documents (upstream.py); other versions: nothing
 
 
 class PageOverflow(Exception):
