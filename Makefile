@@ -17,12 +17,13 @@ OUTPUTS := $(foreach b,$(BOOKLETS),$(DIST)/$(b).pdf $(DIST)/$(b).epub $(DIST)/$(
 # Every booklet depends on the code and templates: a change there rebuilds them all.
 CODE := $(shell find booklet templates -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
 
-.PHONY: all build booklets setup system test test-deps bench serve clean help
+.PHONY: all build booklets setup system test test-deps fuzz bench serve clean help
 all: build
 
 help:
 	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
 	@echo "make test   install the test tools and validators, and run the tests"
+	@echo "make fuzz   generated hostile booklets for a few minutes (FUZZ_EXAMPLES=n, FUZZ_SEED=n replays a run)"
 	@echo "make bench  benchmarks beside pandoc (installs pandoc and TeX): writes bench/results.md"
 	@echo "make serve  live preview of one booklet on http://127.0.0.1:$(PORT)/ (BOOKLET=name, PORT=n)"
 	@echo "make clean  remove $(DIST)/ and the virtual environment"
@@ -77,6 +78,13 @@ $(VENV)/.test-installed: requirements-test.lock $(VENV)/.installed
 
 test: test-deps
 	$(PY) -m pytest -q
+
+# The fuzzing harness (tests/test_fuzz.py) for longer than `make test` runs it: a new seed each
+# time, printed, so that a run that finds a crash can be replayed with FUZZ_SEED=that seed.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: setup $(VENV)/.test-installed
+	BOOKLET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOOKLET_FUZZ_SEED=$(FUZZ_SEED) nice -n 10 $(PY) -m pytest -q -s tests/test_fuzz.py
 
 # pandoc (PyPI) and XeTeX (Debian) are for the comparison only: the bench installs them.
 bench: setup

@@ -1,9 +1,9 @@
 """The order of stages: load → write each output, and the only place outputs are written.
 
 Takes a source path, an output folder, the formats wanted and the build date;
-writes `<name>.pdf`, `<name>.epub` and `<name>.html` atomically (a temporary
-file in the output folder, renamed into place once complete) and returns what
-it wrote. Everything is read and checked before anything is written. Each writer
+writes `<name>.pdf`, `<name>.epub` and `<name>.html` together (`files.replace_together`:
+all of them replace the previous set, or none does; never a file of the source) and
+returns what it wrote. Everything is read and checked before anything is written. Each writer
 (`pdf`, `epub`, `web`) takes the model and its assets and returns bytes.
 """
 
@@ -22,7 +22,7 @@ from typing import cast
 
 from booklet import files
 from booklet.assets import Asset, Assets
-from booklet.content import load_booklet
+from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
@@ -111,8 +111,8 @@ def build(
     if strict and diagnostics.warnings:
         raise BookletError(None, None, "warnings are errors with --strict: nothing was written")
     _prepare(out_dir)
-    for output, data in made:
-        _write_atomically(output.path, data)
+    _check_not_sources(booklet, [output.path for output, _ in made])
+    _replace_together({output.path: data for output, data in made}, out_dir)
     return tuple(output for output, _ in made)
 
 
@@ -179,20 +179,15 @@ class _PrintEdition:
 
 def read_assets(booklet: Booklet) -> Assets:
     """The files the outputs refer to: every image, and the author's cover or the generated one."""
-    images = tuple(Asset(image.href, image.media_type, _read(image.source)) for image in booklet.images)
+    images = tuple(
+        Asset(image.href, image.media_type, read_asset(booklet, image.source)) for image in booklet.images
+    )
     cover = (
-        _read(booklet.metadata.cover)
+        read_asset(booklet, booklet.metadata.cover)
         if booklet.metadata.cover is not None
         else cover_png(booklet.metadata, booklet.style)
     )
     return Assets(Asset("cover.png", "image/png", cover), images)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise BookletError(path, None, f"cannot read: {error.strerror}") from None
 
 
 def _make_epub_fonts_aside(
@@ -239,14 +234,31 @@ def _prepare(out_dir: Path) -> None:
         ) from None
     if not os.access(out_dir, os.W_OK):
         raise BookletError(out_dir, None, "the output folder is not writable: choose another with --out")
+    files.remove_stale_temporaries(out_dir)
 
 
-def _write_atomically(path: Path, data: bytes) -> int:
-    """Write through a temporary file beside `path` (files.py): a reader never sees half a file."""
+def _check_not_sources(booklet: Booklet, targets: list[Path]) -> None:
+    """No output may replace a file the booklet is made from (`--out` = the source folder)."""
+    read = {chapter.source.resolve() for chapter in booklet.chapters}
+    read |= {image.source.resolve() for image in booklet.images}
+    read |= {path.resolve() for path in (booklet.metadata.cover, booklet.metadata.source) if path is not None}
+    for target in targets:
+        if target.resolve() in read:
+            raise BookletError(
+                target,
+                None,
+                "the output would replace a file of the booklet: choose another folder with --out",
+            )
+
+
+def _replace_together(outputs: dict[Path, bytes], out_dir: Path) -> None:
+    """All the outputs replace the previous ones together, or none does (files.py)."""
     try:
-        files.write_atomically(path, data)
+        files.replace_together(outputs)
     except OSError as error:
+        reason = error.strerror or str(error)
         raise BookletError(
-            path, None, f"cannot write ({error.strerror}): choose another folder with --out"
+            out_dir,
+            None,
+            f"cannot write the outputs ({reason}): the previous ones are unchanged; choose another folder with --out",
         ) from None
-    return len(data)

@@ -1,7 +1,8 @@
 """The command line: parse arguments and the environment, call `build`, print, choose the exit code.
 
 Exit codes, in one place: 0 ok, 1 bad input, 2 usage, 70 internal error (a bug in booklet),
-130 interrupted (Ctrl-C or a kill; earlier outputs are left as they were).
+130 interrupted (Ctrl-C or a kill: the outputs are the earlier set, whole, or, when the signal
+came while they were swapped in, the new set, whole).
 Only this module reads `SOURCE_DATE_EPOCH`, asks for the time, and prints (the preview, `serve`,
 prints its own log).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from booklet import __version__
-from booklet.errors import BookletError, Diagnostics
+from booklet.errors import BookletError, Diagnostics, InterruptedAfterWriting
 from booklet.model import FORMATS, RemoteImages, Request, Selection
 
 if TYPE_CHECKING:  # loaded with the pipeline, after the arguments are parsed
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = _on_sigterm(_interrupt)
     try:
         return _run(argv)
+    except InterruptedAfterWriting:
+        print("booklet: interrupted after the new outputs were all written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("booklet: interrupted; earlier outputs are untouched", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -66,7 +70,11 @@ def _run(argv: list[str] | None) -> int:
         return _check(args)
     source = _source(args.source, parser)
     if args.command == "serve":
-        return _serve(source, args.port, args.open)
+        try:
+            built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
+        except ValueError as error:
+            parser.error(str(error))
+        return _serve(source, args.port, args.open, built_at)
     try:
         formats = _formats(args.format)
         built_at = _build_date(os.environ.get("SOURCE_DATE_EPOCH"))
@@ -316,9 +324,14 @@ def _build_date(epoch: str | None) -> datetime:
     """SOURCE_DATE_EPOCH (reproducible-builds.org) fixes every date in the outputs."""
     if epoch is None or epoch == "":
         return datetime.now(UTC).replace(microsecond=0)
-    if not epoch.isdigit():
+    if not epoch.isascii() or not epoch.isdigit():
         raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
+    if len(epoch) > 12 or int(epoch) > _LAST_SECOND:
+        raise ValueError(f"SOURCE_DATE_EPOCH {epoch[:20]} lies after the year 9999: give seconds since 1970")
     return datetime.fromtimestamp(int(epoch), UTC)
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z: the last date an EPUB's or PDF's date field holds
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -356,15 +369,19 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_INPUT if report.failed or (args.strict and report.findings) else EXIT_OK
 
 
-def _serve(source: Path, port: int, open_browser: bool) -> int:
+def _serve(source: Path, port: int, open_browser: bool, built_at: datetime) -> int:
     """`booklet serve`: the live preview (booklet/serve.py), until Ctrl-C."""
     from booklet.serve import serve  # only the preview needs the HTTP server and the watcher
 
     try:
-        serve(source, port, _build_date(os.environ.get("SOURCE_DATE_EPOCH")), open_browser=open_browser)
-    except (BookletError, ValueError) as error:
+        serve(source, port, built_at, open_browser=open_browser)
+    except BookletError as error:
         print(error, file=sys.stderr)
         return EXIT_INPUT
+    except Exception:  # noqa: BLE001 - our bug: say so, with the traceback
+        traceback.print_exc()
+        print("booklet: internal error: please report it with the traceback above", file=sys.stderr)
+        return EXIT_BUG
     return EXIT_OK
 
 

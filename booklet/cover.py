@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -34,6 +35,10 @@ TEXT_WIDTH = SIZE[0] - 2 * 230
 # A break right after one of these (or at a space) reads naturally in a title.
 NATURAL_BREAK_AFTER = set("》」』）)】〕：:，,、；;。！!？?—–-/") | {" "}
 NATURAL_BREAK_BEFORE = set("《「『（(【〔")
+# Marks and format characters (combining accents, zero-width spaces and joiners) stay with the
+# character before them: they are no place to break, and 2,000 of them must not be 2,000 tokens.
+_ZERO_WIDTH = {"Mn", "Me", "Cf"}
+MAX_TOKENS = 300  # a title is cut (…) past this: the wrapping costs tokens × a line's tokens
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F'’.\-_/+#&]+| +|.", re.DOTALL)
 
 FontFace = tuple[Path, int]
@@ -142,6 +147,8 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
     tokens = _tokens(text.strip())
     if not tokens:
         return []
+    if len(tokens) > MAX_TOKENS:  # far more than a cover holds: the rest would only cost time
+        tokens = [*tokens[:MAX_TOKENS], "…"]
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(tokens)
     for end in range(1, len(tokens) + 1):
         for start in range(end - 1, -1, -1):
@@ -181,7 +188,8 @@ def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
     glue_next = False
     for piece in pieces:
-        if tokens and (glue_next or (piece[0] in NO_LINE_START and not piece.isspace())):
+        joins = piece[0] in NO_LINE_START or unicodedata.category(piece[0]) in _ZERO_WIDTH
+        if tokens and (glue_next or (joins and not piece.isspace())):
             tokens[-1] += piece
         else:
             tokens.append(piece)

@@ -57,6 +57,10 @@ class BookletErrors(BookletError):
         return "\n".join(str(error) for error in self.errors)
 
 
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C or a kill that came while the outputs were swapped in: held back, the new set is whole."""
+
+
 @dataclass(frozen=True, slots=True)
 class Warning:
     location: Location

@@ -20,7 +20,7 @@ from fontTools.ttLib import TTFont
 from booklet.cache import cached, file_key
 from booklet.errors import BookletError
 
-SUBSET_VERSION = "1"
+SUBSET_VERSION = "2"  # 2: head.modified is the font's own, not the time of subsetting
 
 # The faces embedded when `embed_fonts` is on: (name handed to `subset_fonts`, CSS weight, file).
 FONT_FACES = (("regular", 400, "fonts/serif-regular.otf"), ("bold", 700, "fonts/serif-bold.otf"))
@@ -78,7 +78,9 @@ def subset_font(font: bytes, index: int, characters: str) -> bytes:
     options.notdef_outline = True
     options.hinting = False
     options.desubroutinize = True
-    face = TTFont(io.BytesIO(font), fontNumber=index, lazy=True)
+    # `head.modified` stays the font's own: fontTools would stamp it with the time of subsetting
+    # (or SOURCE_DATE_EPOCH), and a subset kept in the cache would carry one build's date into another.
+    face = TTFont(io.BytesIO(font), fontNumber=index, lazy=True, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in characters])
     subsetter.subset(face)

@@ -66,6 +66,8 @@ class Metadata:
     embed_fonts: bool = True
     impose: bool = False
     css: tuple[Path, ...] = ()  # the author's stylesheets: `css:`, or style.css beside booklet.yml
+    max_chapter_mb: int = 5  # the largest chapter (or footnotes.md) read, in MB
+    max_image_mb: int = 20  # the largest image (or cover) read, in MB
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,13 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import webbrowser
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import watchfiles
 
@@ -34,6 +35,9 @@ from booklet.build import build
 from booklet.errors import BookletError, Diagnostics
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the author alone
+IDLE_TIMEOUT = 30.0  # seconds a connection may send nothing before it is closed
+MAX_CONNECTIONS = 32  # open at once; more are closed at once (each holds a thread)
+WAIT_FOR_SOURCE = 0.5  # seconds between looks for a source folder that was deleted
 EVENTS = "/__booklet/events"
 _MEDIA_TYPES = {
     ".epub": "application/epub+zip",
@@ -54,13 +58,12 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="booklet-serve-") as out:
         preview = Preview(source, Path(out), built_at, log)
         try:
-            server = ThreadingHTTPServer((HOST, port), _handler(preview))
+            server = _Server((HOST, port), _handler(preview))
         except (OSError, OverflowError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise BookletError(
                 None, None, f"cannot listen on {HOST}:{port}: {reason}: choose another --port"
             ) from None
-        server.daemon_threads = True
         url = f"http://{HOST}:{server.server_port}/"
         signal.signal(signal.SIGTERM, _interrupt)  # a kill stops as Ctrl-C does: the folder is removed
         try:
@@ -112,6 +115,10 @@ class Preview:
         except BookletError as error:
             self._publish("page", str(error), "rebuild failed; the last good outputs are still served")
             return False
+        except Exception as error:  # noqa: BLE001 - our bug: shown on the page; the watcher goes on
+            message = _internal(error, self.log)
+            self._publish("page", message, "rebuild failed; the last good outputs are still served")
+            return False
         finally:
             self._print_warnings(diagnostics)
         self.page_name, self.page_links = built[0].path.name, links
@@ -126,18 +133,38 @@ class Preview:
         except BookletError as error:
             self._publish("print", str(error), "PDF/EPUB rebuild failed; the last good ones are still served")
             return
+        except Exception as error:  # noqa: BLE001 - our bug: shown on the page; the worker goes on
+            message = _internal(error, self.log)
+            self._publish("print", message, "PDF/EPUB rebuild failed; the last good ones are still served")
+            return
         self._publish("print", None, f"pdf, epub rebuilt in {time.perf_counter() - started:.2f}s")
         if not self.page_links:  # the first PDF and EPUB: the page gets its download links
             self.rebuild_page()
 
     def watch(self) -> None:
-        """After each batch of changes to the content, the templates or the CSS: page now, print next."""
+        """After each batch of changes to the content, the templates or the CSS: page now, print next.
+
+        A source folder that is deleted (or renamed away) is waited for; when it is back, it is
+        rebuilt and watched again. Nothing a build or the watcher raises ends the watching.
+        """
         folder = self.source if self.source.is_dir() else self.source.parent
-        for _changes in watchfiles.watch(
-            folder, theme.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
-        ):
-            if self.rebuild_page():
-                self.print_wanted.set()
+        while not self.stopping.is_set():
+            if not folder.is_dir():
+                self.stopping.wait(WAIT_FOR_SOURCE)
+                if folder.is_dir() and self.rebuild_page():
+                    self.print_wanted.set()
+                continue
+            try:
+                for _changes in watchfiles.watch(
+                    folder, theme.TEMPLATES, stop_event=self.stopping, debounce=100, step=20
+                ):
+                    if self.rebuild_page():
+                        self.print_wanted.set()
+                    if not folder.is_dir():
+                        break
+            except Exception:  # noqa: BLE001 - the folder went away under the watcher: wait for it
+                self.rebuild_page()
+                self.stopping.wait(WAIT_FOR_SOURCE)
 
     def print_worker(self) -> None:
         while not self.stopping.is_set():
@@ -197,14 +224,52 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _internal(error: Exception, log: TextIO) -> str:
+    """A bug in booklet, said as such: the traceback to the terminal, one line to the page."""
+    traceback.print_exception(error, file=log)
+    return f"booklet: internal error: {type(error).__name__}: {error}: please report it with the traceback in the terminal"
+
+
+class _Server(ThreadingHTTPServer):
+    """The preview's server: a bounded number of connections, and quiet when a client goes away."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):  # too many open at once: this one is closed
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # the client closed the tab, or sat idle past IDLE_TIMEOUT: nothing to report
+        super().handle_error(request, client_address)
+
+
 def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = IDLE_TIMEOUT  # a connection that sends nothing for this long is closed
+
         def do_HEAD(self) -> None:  # the same answer as GET, without the body (RFC 9110 §9.3.2)
             self.do_GET()
 
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path == "/favicon.ico":  # browsers ask for it: no icon, and no error in their console
+            if not _local_host(self.headers.get("Host", ""), self.server.server_address[1]):  # type: ignore[index]
+                self.send_error(HTTPStatus.FORBIDDEN, "the preview answers only to 127.0.0.1 and localhost")
+            elif path == "/favicon.ico":  # browsers ask for it: no icon, and no error in their console
                 self.send_response(HTTPStatus.NO_CONTENT)
                 self.end_headers()
             elif path == "/":
@@ -215,9 +280,11 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self._events()
             elif path == f"/{preview.page_name}":
                 self._send(preview.page(), _MEDIA_TYPES[".html"])
-            elif (file := preview.file(path.removeprefix("/"))) is not None:
+            elif (file := preview.file(path.removeprefix("/"))) is not None and (
+                data := _read(file)
+            ) is not None:
                 media = _MEDIA_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
-                self._send(file.read_bytes(), media or "application/octet-stream")
+                self._send(data, media or "application/octet-stream")
             else:
                 self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -243,10 +310,26 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(f"data: {version}\n\n".encode() if version != seen else b": idle\n\n")
                     self.wfile.flush()
                     seen = version
-            except (BrokenPipeError, ConnectionResetError):
+            except (ConnectionError, TimeoutError):
                 return
 
         def log_message(self, format: str, *args: object) -> None:
             return  # the terminal shows rebuilds and errors, not every request
 
     return Handler
+
+
+def _local_host(host: str, port: object) -> bool:
+    """The Host header names this machine: a page of another site that resolves its name to
+    127.0.0.1 (DNS rebinding) sends its own name, and is refused."""
+    return host.lower() in {f"{name}:{port}" for name in ("127.0.0.1", "localhost")} | {
+        "127.0.0.1",
+        "localhost",
+    }
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # replaced or removed between the listing and the read
+        return None

@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "model": set(),
     "scripts": set(),
-    "files": set(),
+    "files": {"errors"},
     "assets": set(),
     "pages": set(),
     "cache": {"files"},

@@ -116,3 +116,19 @@ def test_without_source_date_epoch_the_dates_are_now(tmp_path: Path) -> None:
     modified = opf.xpath("string(//*[local-name()='meta'][@property='dcterms:modified'])")
     assert before <= datetime.fromisoformat(modified) <= after
     assert before.replace(second=before.second // 2 * 2) <= stamp <= after  # zip times have 2 s steps
+
+
+def test_a_cached_font_subset_carries_no_build_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subset kept in the cache by a build without SOURCE_DATE_EPOCH is the one a build with it makes.
+
+    fontTools stamps `head.modified` with the time (or SOURCE_DATE_EPOCH) unless told not to:
+    the EPUB then depended on what the font cache held (issue 18).
+    """
+    from booklet.fonts import font_face, subset_font
+
+    path, index = font_face("DejaVu Sans")
+    font = path.read_bytes()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    now = subset_font(font, index, "Booklet")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert subset_font(font, index, "Booklet") == now

@@ -15,17 +15,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lxml import html as lxml_html
+
 from booklet.content.assemble import check_links, collect_images, finish
 from booklet.content.blog import Reading, read_blog, read_lone_post, read_reading
 from booklet.content.images import Places
 from booklet.content.markdown import convert
+from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import find_site, site_root
-from booklet.content.sources import post_definitions, read_folder, read_style
+from booklet.content.sources import Draft, post_definitions, read_folder, read_style
+from booklet.content.text import MB, read_source
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import Booklet, Request
 
-__all__ = ["load_booklet"]
+__all__ = ["load_booklet", "read_asset"]
 
 
 def load_booklet(
@@ -39,6 +43,9 @@ def load_booklet(
     request = request or Request()
     if not source.exists():
         raise BookletError(source, None, "no such file or folder")
+    own_name = source.resolve().name if source.is_dir() else source.stem
+    if not _utf8(own_name):
+        raise BookletError(source, None, f"the name `{own_name}` is not valid UTF-8: rename it")
     site = find_site(source) if source.is_dir() else None
     reading = read_reading(source / "booklet.yml") if source.is_dir() else Reading()
     blog = None
@@ -63,10 +70,9 @@ def load_booklet(
     remote = request.remote_images or reading.remote_images or "error"
     errors: list[BookletError] = []
     for draft in drafts:
-        convert(draft, shared, errors, diagnostics)
-    images = collect_images(
-        drafts, places, remote_cache if remote == "fetch" else None, remote, diagnostics, errors
-    )
+        _convert_bounded(draft, shared, errors, diagnostics)
+    cache = remote_cache if remote == "fetch" else None
+    images = collect_images(drafts, places, cache, remote, diagnostics, errors, metadata.max_image_mb * MB)
     if blog is not None:
         link_posts(drafts, blog.site, blog.posts)
     check_links(drafts, metadata, diagnostics)
@@ -75,3 +81,41 @@ def load_booklet(
     if errors:
         raise BookletErrors(errors)
     return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source, style=style)
+
+
+def _convert_bounded(
+    draft: Draft,
+    shared: dict[str, tuple[str, Path, int]],
+    errors: list[BookletError],
+    diagnostics: Diagnostics,
+) -> None:
+    """Markdown to a tree; a tree nested deeper than any page shows is refused (the writers recurse)."""
+    try:
+        convert(draft, shared, errors, diagnostics)
+    except RecursionError:
+        draft.tree = None
+    if draft.tree is not None:
+        for part in (draft.tree, *draft.definitions.values()):
+            unwrap_stray_ruby(part)
+            drop_reserved_ids(part)
+    if draft.tree is None or nesting_depth(draft.tree) > MAX_DEPTH:
+        message = f"lists, quotes or raw HTML nested more than {MAX_DEPTH} levels deep: no page can show them; flatten the nesting"
+        errors.append(BookletError(draft.source, draft.body_line, message))
+        draft.tree = lxml_html.fragment_fromstring("<p></p>", create_parent="div")
+        draft.definitions.clear()
+        draft.cited.clear()
+
+
+def _utf8(name: str) -> bool:
+    """The booklet's name names its outputs and appears in the web page: it must be text."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_asset(booklet: Booklet, path: Path) -> bytes:
+    """The bytes of an image or the cover that `load_booklet` found inside the folder it reads:
+    read again the same safe way (a regular file, within `max_image_mb`, no link followed)."""
+    return read_source(path, path.resolve().parent, booklet.metadata.max_image_mb * MB, "image")

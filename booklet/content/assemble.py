@@ -31,8 +31,9 @@ def collect_images(
     remote: RemoteImages,
     diagnostics: Diagnostics,
     errors: list[BookletError],
+    limit: int,
 ) -> tuple[Image, ...]:
-    """Check every image; the outputs refer to each by a stable href (`images/image001.png`).
+    """Check every image (none larger than `limit` bytes); the outputs refer to each by a stable href (`images/image001.png`).
 
     With `remote` "link", a remote image becomes a link to it, its alt text the link's text.
     """
@@ -51,7 +52,7 @@ def collect_images(
             if not img.get("alt"):
                 diagnostics.warn(draft.source, line, f"image `{src}` has no alt text: describe it in ![…](…)")
             try:
-                found = locate_image(src, draft.source, line, places, remote_cache)
+                found = locate_image(src, draft.source, line, places, remote_cache, limit)
             except BookletError as error:
                 errors.append(error)
                 img.drop_tree()
@@ -152,12 +153,17 @@ def _footnote_ids(drafts: list[Draft]) -> dict[tuple[int, str], str]:
     for draft in drafts:
         for label in draft.cited:
             chapters_of[label] = chapters_of.get(label, 0) + 1
-    ids = {}
+    ids: dict[tuple[int, str], str] = {}
+    taken: set[str] = set()
     for index, draft in enumerate(drafts, start=1):
         for position, label in enumerate(draft.cited, start=1):
             slug = label.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", label) else f"{position}"
             shared_label = chapters_of[label] > 1 or not slug[0].isalpha()
-            ids[(index, label)] = f"ch{index:02d}-fn-{slug}" if shared_label else f"fn-{slug}"
+            note_id = f"ch{index:02d}-fn-{slug}" if shared_label else f"fn-{slug}"
+            if note_id in taken:  # `[^Foo]` and `[^foo]` are two notes: their slugs must not be one id
+                note_id = f"ch{index:02d}-fn-{position}"
+            ids[(index, label)] = note_id
+            taken.add(note_id)
     return ids
 
 
@@ -168,9 +174,14 @@ def _footnote(
     item.tag = "div"
     for attribute in list(item.attrib):
         del item.attrib[attribute]
+    assert draft.tree is not None
+    count = sum(
+        1
+        for a in draft.tree.iter("a")
+        if a.get("class") == "footnote-ref" and a.get("href") == f"#fn:{label}"
+    )  # not an XPath built from the label: a quote in it (`[^a'b]`) would break the expression
     calls = tuple(
-        f"{note_id.replace('fn-', 'fnref-', 1)}" + (f"-{n}" if n > 1 else "")
-        for n in range(1, len(draft.tree.xpath(f".//a[@class='footnote-ref'][@href='#fn:{label}']")) + 1)  # type: ignore[union-attr]
+        f"{note_id.replace('fn-', 'fnref-', 1)}" + (f"-{n}" if n > 1 else "") for n in range(1, count + 1)
     )
     if label in shared:
         source, line = shared[label][1], shared[label][2]

@@ -19,7 +19,15 @@ import langcodes
 
 from booklet.content.frontmatter import DATE
 from booklet.content.images import locate_image
-from booklet.content.text import YamlMapping, parse_yaml_mapping, read_text
+from booklet.content.text import (
+    MAX_ANY_MB,
+    MAX_CHAPTER_MB,
+    MAX_IMAGE_MB,
+    MB,
+    YamlMapping,
+    parse_yaml_mapping,
+    read_text,
+)
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import PAGE_SIZES, ChapterStart, FootnoteNumbering, Metadata
 
@@ -82,6 +90,8 @@ BOOKLET_KEYS = [
     "chapter_start",
     "embed_fonts",
     "impose",
+    "max_chapter_mb",
+    "max_image_mb",
     "posts",
     "chapters",
     "site_root",
@@ -169,6 +179,7 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
             return default
 
     title = check(lambda: _string(mapping, "title", required=True) or "", "")
+    image_mb = check(lambda: _megabytes(mapping, "max_image_mb", MAX_IMAGE_MB), MAX_IMAGE_MB)
     none: tuple[str, ...] = ()
     authors = check(lambda: _string_list(mapping, "author"), none)
     metadata = Metadata(
@@ -181,7 +192,7 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
         publisher=check(lambda: _string(mapping, "publisher"), None),
         description=check(lambda: _string(mapping, "description"), None),
         identifier=check(lambda: _string(mapping, "identifier"), None) or _default_identifier(title, authors),
-        cover=check(lambda: _cover(mapping, cover_base), None),
+        cover=check(lambda: _cover(mapping, cover_base, image_mb), None),
         base_url=check(lambda: _string(mapping, "base_url"), None),
         page_size=check(lambda: _page_size(mapping), "A5"),
         tags=check(lambda: _string_list(mapping, "tags"), none),
@@ -196,6 +207,8 @@ def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
         embed_fonts=check(lambda: _boolean(mapping, "embed_fonts", default=True), True),
         impose=check(lambda: _boolean(mapping, "impose", default=False), False),
         css=check(lambda: _css(mapping, cover_base), ()),
+        max_chapter_mb=check(lambda: _megabytes(mapping, "max_chapter_mb", MAX_CHAPTER_MB), MAX_CHAPTER_MB),
+        max_image_mb=image_mb,
     )
     if found:
         raise BookletErrors(found)
@@ -221,12 +234,12 @@ def _css(mapping: YamlMapping, folder: Path) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def _cover(mapping: YamlMapping, folder: Path) -> Path | None:
+def _cover(mapping: YamlMapping, folder: Path, limit_mb: int) -> Path | None:
     """The cover image, checked like any image: it exists, is an image, lies in the folder."""
     src = _string(mapping, "cover")
     if src is None:
         return None
-    return locate_image(src, mapping.path, mapping.line_of("cover"), folder, None).path
+    return locate_image(src, mapping.path, mapping.line_of("cover"), folder, None, limit_mb * MB).path
 
 
 def _unknown_key(key: str, known: list[str]) -> str:
@@ -236,8 +249,17 @@ def _unknown_key(key: str, known: list[str]) -> str:
 
 
 def _wrong_type(mapping: YamlMapping, key: str, expected: str) -> BookletError:
-    value = mapping.values[key]
-    return BookletError(mapping.path, mapping.line_of(key), f"`{key}` must be {expected}, not {value!r}")
+    value = repr(mapping.values[key])
+    shown = value if len(value) <= 60 else value[:59] + "…"
+    return BookletError(mapping.path, mapping.line_of(key), f"`{key}` must be {expected}, not {shown}")
+
+
+def _megabytes(mapping: YamlMapping, key: str, default: int) -> int:
+    """A size limit in whole megabytes (1 to 1024): raised for a book that needs more."""
+    value = mapping.values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ANY_MB:
+        raise _wrong_type(mapping, key, "a whole number of megabytes from 1 to 1024")
+    return value
 
 
 def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:

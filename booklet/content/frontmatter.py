@@ -18,7 +18,7 @@ from typing import Literal
 
 import yaml
 
-from booklet.content.text import read_text
+from booklet.content.text import load_yaml, read_text
 from booklet.errors import BookletError
 
 FENCES: dict[str, Literal["yaml", "toml"]] = {"---": "yaml", "+++": "toml"}
@@ -112,7 +112,7 @@ def _moment(match: re.Match[str]) -> datetime:
 
 def _yaml(source: str, path: Path) -> dict[str, object]:
     try:
-        values = yaml.load(source, Loader=yaml.CSafeLoader)
+        values = load_yaml(source, path, first_line=2)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = 2 + mark.line if mark is not None else 2

@@ -9,9 +9,13 @@ once, with a timeout, into a cache folder, and never again while it is there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import io
+import os
+import socket
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,10 +24,13 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image as PILImage
 
+from booklet.content.text import MAX_IMAGE_MB, MB, read_source
 from booklet.errors import BookletError
 from booklet.files import write_atomically
 
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 REMOTE_TIMEOUT = 10.0  # seconds, for connecting and for each read
+REMOTE_DEADLINE = 30.0  # seconds for a whole fetch, however the server trickles
 REMOTE_MAX_BYTES = 20 * 1024 * 1024
 MEDIA_TYPES = {"png": ("image/png", ".png"), "jpeg": ("image/jpeg", ".jpg"), "gif": ("image/gif", ".gif")}
 
@@ -46,7 +53,12 @@ class ImageFile:
 
 
 def locate_image(
-    src: str, chapter: Path, line: int, places: Places | Path, remote_cache: Path | None
+    src: str,
+    chapter: Path,
+    line: int,
+    places: Places | Path,
+    remote_cache: Path | None,
+    limit: int = MAX_IMAGE_MB * MB,
 ) -> ImageFile:
     """Check one image reference; raise a `BookletError` located at `chapter:line` if it is bad.
 
@@ -66,18 +78,30 @@ def locate_image(
             f"image `{src}` is not a file or an http(s) address: save the image beside the chapter",
         )
     path = _local(src, chapter, line, places)
-    kind = _kind(path.read_bytes(), src, chapter, line)
-    return ImageFile(path, *MEDIA_TYPES[kind])
+    try:
+        data = read_source(path, places.root, limit, "image")
+    except BookletError as error:
+        raise BookletError(chapter, line, f"image `{src}`: {error.message}") from None
+    return ImageFile(path, *MEDIA_TYPES[_kind(data, src, chapter, line)])
 
 
 def _local(src: str, chapter: Path, line: int, places: Places) -> Path:
     name = unquote(urlsplit(src).path)
     if not name.strip():
         raise BookletError(chapter, line, "image has no file name: write ![what it shows](file.png)")
+    if "\x00" in name:
+        raise BookletError(chapter, line, f"image `{src}` has a NUL character in its name: remove it")
+    if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in Path(name).parts):
+        raise BookletError(chapter, line, f"image `{src[:80]}…` has a file name longer than {NAME_MAX} bytes")
     root = places.root.resolve()
     if name.startswith("/"):
         return _from_site(src, name, chapter, line, places, root)
-    path = (chapter.parent / name).resolve()
+    try:
+        path = (chapter.parent / name).resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a loop, 3.13 OSError
+        raise BookletError(
+            chapter, line, f"image `{src}` is a symbolic link in a loop: replace it by the file"
+        ) from None
     if not path.is_relative_to(root):
         raise BookletError(
             chapter,
@@ -85,7 +109,7 @@ def _local(src: str, chapter: Path, line: int, places: Places) -> Path:
             f"image `{src}` lies outside {places.root}, the folder booklet reads: move the image into it"
             f" and change the path" + (f", or {places.advice}" if places.advice else ""),
         )
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise BookletError(
             chapter, line, f"image `{src}` does not exist: check the file name (relative to {chapter.parent})"
         )
@@ -99,8 +123,11 @@ def _from_site(src: str, name: str, chapter: Path, line: int, places: Places, ro
         names.insert(0, name[len(places.baseurl) + 1 :])
     for start in (*places.starts, chapter.parent):
         for relative in names:
-            path = (start / relative).resolve()
-            if path.is_relative_to(root) and path.is_file():
+            try:
+                path = (start / relative).resolve()
+            except (RuntimeError, OSError):  # a loop of links: not this one
+                continue
+            if path.is_relative_to(root) and os.path.lexists(path):
                 return path
     where = " or ".join(str(start) for start in places.starts)
     raise BookletError(
@@ -142,10 +169,77 @@ def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile
 
 
 def _download(src: str, chapter: Path, line: int) -> bytes:
+    """Fetch within `REMOTE_DEADLINE` in all: a server that trickles a byte at a time is cut off."""
+    connections = _Connections()
+    deadline = threading.Timer(REMOTE_DEADLINE, connections.cut)
+    deadline.daemon = True
+    deadline.start()
+    try:
+        return _fetch(src, chapter, line, connections)
+    except BookletError:
+        if connections.was_cut:
+            raise BookletError(
+                chapter,
+                line,
+                f"cannot fetch remote image `{src}`: no answer within {REMOTE_DEADLINE:.0f} s: save the image beside the chapter",
+            ) from None
+        raise
+    finally:
+        deadline.cancel()
+
+
+class _Connections:
+    """The sockets of one fetch (redirects open more), so that the deadline can shut them all."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self.was_cut = False
+        self.lock = threading.Lock()
+
+    def add(self, sock: socket.socket) -> None:
+        with self.lock:
+            self.sockets.append(sock)
+            if self.was_cut:
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        with self.lock:
+            self.was_cut = True
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        connections = self
+
+        class Http(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                connections.add(self.sock)
+
+        class Https(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                connections.add(self.sock)
+
+        class HttpHandler(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Http, req)
+
+        class HttpsHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Https, req)
+
+        return urllib.request.build_opener(HttpHandler(), HttpsHandler())
+
+
+def _fetch(src: str, chapter: Path, line: int, connections: _Connections) -> bytes:
     request = urllib.request.Request(src, headers={"User-Agent": "booklet"})
     try:
-        with urllib.request.urlopen(request, timeout=REMOTE_TIMEOUT) as response:
-            data: bytes = response.read(REMOTE_MAX_BYTES + 1)
+        with connections.opener().open(request, timeout=REMOTE_TIMEOUT) as response:
+            data = _read_at_most(response, REMOTE_MAX_BYTES + 1)
+        if connections.was_cut:
+            raise OSError("cut off")
     except urllib.error.HTTPError as error:
         reason = f"the server answered {error.code} {error.reason}"
         raise BookletError(
@@ -165,6 +259,18 @@ def _download(src: str, chapter: Path, line: int) -> bytes:
             f"remote image `{src}` is larger than 20 MB: save a smaller copy beside the chapter",
         )
     return data
+
+
+def _read_at_most(response: http.client.HTTPResponse, limit: int) -> bytes:
+    """Read what arrives, chunk by chunk, so that a cut connection ends the read at once."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = response.read1(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _store(target: Path, data: bytes) -> None:

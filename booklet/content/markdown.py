@@ -123,7 +123,10 @@ def _take_definitions(draft: Draft) -> None:
         block.drop_tree()
     for call in draft.tree.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
         label = call.get("href", "")[len("#fn:") :]
-        if label not in draft.cited:
+        if label not in draft.definitions:  # raw HTML imitating a call: its text stays, nothing else
+            call.getparent().attrib.pop("id", None)
+            call.drop_tag()
+        elif label not in draft.cited:
             draft.cited.append(label)
 
 

@@ -4,7 +4,8 @@ Takes the HTML that Python-Markdown made from a chapter; returns it cleaned by n
 maintained sanitizer, not regular expressions) and what was dropped, each with a token
 to find its line in the chapter's source: `<script>`, `<iframe>`, `<object>`, `<style>`
 and any tag off the safe list, event-handler attributes (`onclick`…), and URLs whose
-scheme is not http, https or mailto (`javascript:`, `data:`…).
+scheme is not http, https or mailto (`javascript:`, `data:`…). `nesting_depth` measures the
+tree the writers will walk: past `MAX_DEPTH` the chapter is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import nh3
+from lxml import etree
 from lxml import html as lxml_html
 
 # Raw HTML an author may write in Markdown (issue: content never runs).
@@ -108,6 +110,7 @@ DROPPED_WITH_CONTENT = {
     "link",
     "base",
 }
+MAX_DEPTH = 100  # elements nested in a chapter: a real book needs a dozen; the writers recurse
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "poster", "cite", "background", "xlink:href")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")  # browsers ignore these inside a scheme: "java\tscript:"
 
@@ -130,6 +133,32 @@ def sanitize(html: str) -> tuple[str, tuple[Dropped, ...]]:
         link_rel=None,
     )
     return cleaned, dropped
+
+
+def nesting_depth(root: lxml_html.HtmlElement) -> int:
+    """How deep elements nest under `root`, counted without recursion (lxml's `iterwalk`)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest - 1
+
+
+RESERVED_ID = re.compile(r"^(?:fn-|fnref-|ch\d+-)")  # the ids assemble gives notes, calls, headings, blocks
+
+
+def drop_reserved_ids(root: lxml_html.HtmlElement) -> None:
+    """An author's raw HTML may not take the ids booklet gives (`fn-x`, `ch01-s02`): two would clash."""
+    for element in root.iter():
+        if RESERVED_ID.match(element.get("id") or ""):
+            del element.attrib["id"]
+
+
+def unwrap_stray_ruby(root: lxml_html.HtmlElement) -> None:
+    """`<rt>` and `<rp>` outside `<ruby>` (HTML §4.5.23) are invalid in an EPUB: keep their text only."""
+    for element in list(root.iter("rt", "rp")):
+        if element.getparent() is not None and element.getparent().tag != "ruby":
+            element.drop_tag()
 
 
 def _find_dropped(html: str) -> tuple[Dropped, ...]:

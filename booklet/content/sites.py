@@ -17,6 +17,7 @@ from typing import Literal
 
 import yaml
 
+from booklet.content.text import load_yaml, read_text
 from booklet.errors import BookletError
 
 SiteKind = Literal["jekyll", "hugo"]
@@ -139,12 +140,12 @@ def _hugo(root: Path, config: Path) -> Site:
 
 def _config_values(config: Path) -> dict[str, object]:
     """A site configuration as a mapping: YAML or TOML by its name; a bad one is a located error."""
-    text = config.read_text(encoding="utf-8-sig")
+    text = read_text(config)
     try:
         if config.suffix == ".toml":
             values: object = tomllib.loads(text)
         else:
-            values = yaml.load(text, Loader=yaml.CSafeLoader) or {}
+            values = load_yaml(text, config) or {}
     except tomllib.TOMLDecodeError as error:
         line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(error))) else None
         raise BookletError(config, line, f"not valid TOML: {error}: check the quoting") from None

@@ -8,6 +8,7 @@ Markdown, file and line).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from lxml import html as lxml_html
 
 from booklet.content.config import metadata_from_post, read_front_matter, read_metadata
 from booklet.content.posts import natural_key
-from booklet.content.text import YamlMapping, read_text, split_front_matter
+from booklet.content.text import MAX_CHAPTER_MB, MB, YamlMapping, read_text, split_front_matter
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import Metadata
 
@@ -54,20 +55,19 @@ def read_folder(
     (booklet.yml's `chapters:`, with the lines of its items) in the order given.
     """
     config = folder / "booklet.yml"
-    if not config.is_file():
+    if not os.path.lexists(config):
         raise BookletError(config, None, "missing booklet.yml: a booklet folder needs one with a `title`")
     errors: list[BookletError] = []
     files = _chapter_files(folder, config, listed, errors, diagnostics)
     metadata = _collecting(errors, read_metadata, config)
+    limit = (metadata.max_chapter_mb if metadata is not None else MAX_CHAPTER_MB) * MB
     if not files:
         errors.append(BookletError(folder, None, "no chapter: add Markdown files (*.md) with front matter"))
-    for path in files:
-        if not path.resolve().is_relative_to(folder.resolve()):
-            message = f"`{path.name}` is a link to a file outside the booklet's folder: copy the file in"
-            errors.append(BookletError(path, None, message))
-    drafts = [_collecting(errors, _read_chapter_file, path, diagnostics) for path in files]
+    drafts = [_collecting(errors, _read_chapter_file, path, diagnostics, limit, folder) for path in files]
     shared_path = folder / SHARED_FOOTNOTES
-    shared = _collecting(errors, _shared_definitions, shared_path) if shared_path.is_file() else {}
+    shared = (
+        _collecting(errors, _shared_definitions, shared_path, limit) if os.path.lexists(shared_path) else {}
+    )
     if errors or metadata is None or shared is None:
         raise BookletErrors(errors)
     return metadata, [draft for draft in drafts if draft is not None], shared
@@ -114,8 +114,8 @@ def _collecting(errors: list[BookletError], read: Callable[..., _T], *args: Any)
     return None
 
 
-def _read_chapter_file(path: Path, diagnostics: Diagnostics) -> Draft:
-    mapping, body, body_line = split_front_matter(read_text(path), path)
+def _read_chapter_file(path: Path, diagnostics: Diagnostics, limit: int, folder: Path) -> Draft:
+    mapping, body, body_line = split_front_matter(read_text(path, folder, limit), path)
     front = read_front_matter(mapping, diagnostics)
     return Draft(front.title, path, front.line, body, body_line)
 
@@ -218,9 +218,9 @@ def definition_lines(body: str, body_line: int) -> dict[str, list[int]]:
     return found
 
 
-def _shared_definitions(path: Path) -> dict[str, tuple[str, Path, int]]:
+def _shared_definitions(path: Path, limit: int) -> dict[str, tuple[str, Path, int]]:
     """footnotes.md: label → (its Markdown definition, file, line). Front matter is optional."""
-    text = read_text(path)
+    text = read_text(path, path.parent, limit)
     body, body_line = text, 1
     if text.startswith("---\n"):
         _, body, body_line = split_front_matter(text, path)

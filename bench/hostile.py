@@ -1,0 +1,185 @@
+"""Hostile input, measured (issue 18): each case is built by a fresh `booklet build` process.
+
+For each case: the exit status, the first line printed, the wall time and the peak memory
+(the child's maximum resident set). The bound the issue sets — 10 s of work per megabyte of
+source, bounded memory — is checked here, by measurement, not by a timed assertion in the
+tests. Writes bench/hostile.md. Run: `.venv/bin/python bench/hostile.py` (a few minutes).
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG = (ROOT / "tests" / "fixtures" / "image-local" / "dot.png").read_bytes()
+LAUGHS = "\n".join(
+    ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]" for n in range(8)]
+)
+CHAPTER = "---\ntitle: One\n---\n\n{body}\n"
+
+
+def folder(root: Path, yml: str = "title: T\nlanguage: en\n", body: str = "Text.", **extra: bytes) -> Path:
+    source = root / "book"
+    source.mkdir()
+    (source / "booklet.yml").write_text(yml, encoding="utf-8")
+    (source / "01-one.md").write_text(CHAPTER.format(body=body), encoding="utf-8")
+    for name, data in extra.items():
+        (source / name).write_bytes(data)
+    return source
+
+
+def fifo(root: Path) -> Path:
+    source = folder(root)
+    os.mkfifo(source / "02-pipe.md")
+    return source
+
+
+def dev_zero(root: Path) -> Path:
+    source = folder(root)
+    (source / "02-zero.md").symlink_to("/dev/zero")
+    return source
+
+
+def loop(root: Path) -> Path:
+    source = folder(root, body="![x](a.png)")
+    (source / "a.png").symlink_to("b.png")
+    (source / "b.png").symlink_to("a.png")
+    return source
+
+
+def big_chapter(root: Path) -> Path:
+    return folder(
+        root, "title: T\nlanguage: en\nmax_chapter_mb: 60\n", body="word " * (50 * 1024 * 1024 // 5)
+    )
+
+
+CASES: dict[str, Callable[[Path], Path]] = {
+    "billion laughs as the title": lambda r: folder(r, f"{LAUGHS}\ntitle: *i\n"),
+    "billion laughs as tags": lambda r: folder(r, f"title: T\n{LAUGHS}\ntags: *i\n"),
+    "billion laughs as a chapter title": lambda r: folder(
+        r, body="x", **{"02.md": f"---\n{LAUGHS}\ntitle: *i\n---\n\nx\n".encode()}
+    ),
+    "a chapter that is a FIFO": fifo,
+    "a chapter linked to /dev/zero": dev_zero,
+    "an image link loop": loop,
+    "a NUL in an image address": lambda r: folder(r, body="![x](pic.png%00.txt)", **{"pic.png": PNG}),
+    "an image name of 5,000 characters": lambda r: folder(r, body=f"![x]({'a' * 5000}.png)"),
+    "a 400-deep list": lambda r: folder(r, body="\n".join(" " * (4 * n) + "- item" for n in range(400))),
+    "a 10,000-deep quote": lambda r: folder(r, body=">" * 10_000 + " deep"),
+    "20,000 nested <span>": lambda r: folder(r, body="<span>" * 20_000 + "x" + "</span>" * 20_000),
+    "1,000 lines of ever deeper quotes": lambda r: folder(
+        r, body="\n".join(">" * n + " q" for n in range(1, 1001))
+    ),
+    "20,000 [ in a row": lambda r: folder(r, body="[" * 20_000),
+    "a 200,000-character word": lambda r: folder(r, body="a" * 200_000),
+    "100,000 nested <div>": lambda r: folder(r, body="<div>" * 100_000 + "x" + "</div>" * 100_000),
+    "a 50 MB chapter (limit raised to 60)": big_chapter,
+    "a 50 MB chapter (default limit)": lambda r: folder(r, body="word " * (50 * 1024 * 1024 // 5)),
+    "2,000 zero-width spaces in the title": lambda r: folder(
+        r, "title: T" + "\u200b" * 2000 + "x\nlanguage: en\n"
+    ),
+    "2,000 combining marks in the title": lambda r: folder(
+        r, "title: e" + "\u0301" * 2000 + "\nlanguage: en\n"
+    ),
+}
+
+
+class Trickle(http.server.BaseHTTPRequestHandler):
+    """Sends a byte every five seconds, for ever: under any per-read timeout."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(b"\x89")
+                self.wfile.flush()
+                time.sleep(5)
+        except OSError:
+            return
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def run(
+    source: Path, out: Path, *more: str, env: dict[str, str] | None = None
+) -> tuple[int, str, float, float]:
+    """Exit status, the first line printed (the last, when it built), seconds, peak MB of this process."""
+    command = [
+        sys.executable,
+        "-m",
+        "booklet",
+        "build",
+        str(source),
+        "--out",
+        str(out),
+        "--format",
+        "html",
+        *more,
+    ]
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        lines = stderr.read().decode("utf-8", "replace").strip().splitlines() or [""]
+    line = lines[-1 if process.returncode == 0 else 0]
+    return process.returncode, line.replace(str(source), "…"), seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    rows = []
+    for name, make in CASES.items():
+        with tempfile.TemporaryDirectory() as root:
+            source = make(Path(root))
+            size = sum(p.stat().st_size for p in source.iterdir() if p.is_file() and not p.is_symlink())
+            rows.append((name, size, *run(source, Path(root) / "out")))
+            print(rows[-1], flush=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with tempfile.TemporaryDirectory() as root:
+        url = f"http://127.0.0.1:{server.server_address[1]}/x.png"
+        source = folder(Path(root), body=f"![x]({url})")
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(root) / "cache")}
+        rows.append(
+            (
+                "--fetch-remote, a byte every 5 s",
+                0,
+                *run(source, Path(root) / "out", "--fetch-remote", env=env),
+            )
+        )
+    with tempfile.TemporaryDirectory() as root:
+        source = folder(Path(root))
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "253402300800"}
+        rows.append(("SOURCE_DATE_EPOCH in the year 10000", 0, *run(source, Path(root) / "out", env=env)))
+    server.shutdown()
+    lines = [
+        "# Hostile input, measured (bench/hostile.py)",
+        "",
+        "Each case is one `booklet build --format html` process on this machine (2 cores, shared);",
+        "peak MB is that process's maximum resident set (`wait4`).",
+        "",
+        "| case | source | exit | seconds | peak MB | what it printed |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, size, code, line, seconds, peak in rows:
+        shown = line if len(line) < 160 else line[:157] + "…"
+        lines.append(f"| {name} | {size / 1024:.0f} KB | {code} | {seconds:.1f} | {peak:.0f} | `{shown}` |")
+    (ROOT / "bench" / "hostile.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""The outputs of one build replace the previous ones together or not at all (booklet/files.py).
+
+A failure is injected at every step of the swap in turn — each write, flush, link and rename,
+as a full disk (ENOSPC) and as a Ctrl-C — and real signals are sent to a process swapping
+sets in a loop, at many moments. After each: the whole old set or the whole new one, and no
+temporary file.
+"""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from booklet import files
+
+NAMES = ("b.pdf", "b.epub", "b.html", "b-cover.png")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generation(out: Path) -> set[bytes]:
+    """The generations the outputs hold: one, when the set is whole."""
+    return {(out / name).read_bytes()[:8] for name in NAMES if (out / name).exists()}
+
+
+def temporaries(out: Path) -> list[str]:
+    return [p.name for p in out.iterdir() if p.name.startswith(files.TEMP_PREFIX)]
+
+
+def new_set(out: Path, tag: bytes, size: int = 1000) -> dict[Path, bytes]:
+    return {out / name: tag.ljust(8, b".") * (size // 8) for name in NAMES}
+
+
+class Faults:
+    """Wrap the file operations `files` uses; raise `fault` at call number `at`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, at: int, fault: BaseException) -> None:
+        self.calls, self.at, self.fault = 0, at, fault
+        for name in ("replace", "link", "fsync", "chmod"):
+            monkeypatch.setattr(files.os, name, self.wrap(getattr(os, name)))
+        monkeypatch.setattr(builtins, "open", self.wrap(builtins.open))
+
+    def wrap(self, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            if self.calls == self.at:
+                raise self.fault
+            return real(*args, **kwargs)
+
+        return call
+
+
+def count_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    out = tmp_path / "count"
+    out.mkdir()
+    files.replace_together(new_set(out, b"old"))
+    with monkeypatch.context() as patch:
+        faults = Faults(patch, 0, OSError())
+        files.replace_together(new_set(out, b"new"))
+    return faults.calls
+
+
+@pytest.mark.parametrize("fault", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
+def test_a_fault_at_any_step_leaves_one_whole_set(
+    fault: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = count_calls(tmp_path, monkeypatch)
+    assert steps >= 4 * len(NAMES)  # open, fsync, chmod, link and replace for each
+    for at in range(1, steps + 1):
+        out = tmp_path / f"at-{at}"
+        out.mkdir()
+        files.replace_together(new_set(out, b"old"))
+        with monkeypatch.context() as patch:
+            Faults(patch, at, fault)
+            with pytest.raises(type(fault)):
+                files.replace_together(new_set(out, b"new"))
+        assert generation(out) == {b"old....."}, f"a mixed set after a fault at step {at}"
+        assert temporaries(out) == [], f"a temporary left after a fault at step {at}"
+
+
+def test_a_fault_when_there_was_no_earlier_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = count_calls(tmp_path, monkeypatch)
+    for at in range(1, steps + 1):
+        out = tmp_path / f"at-{at}"
+        out.mkdir()
+        with monkeypatch.context() as patch:
+            Faults(patch, at, OSError(errno.EIO, "Input/output error"))
+            with pytest.raises(OSError):
+                files.replace_together(new_set(out, b"new"))
+        assert list(out.iterdir()) == [], f"step {at}"
+
+
+SWAPPER = """
+import signal, sys
+from pathlib import Path
+from booklet import files
+from booklet.errors import InterruptedAfterWriting
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)
+out = Path(sys.argv[1])
+names = {names!r}
+n = 0
+print("ready", flush=True)
+try:
+    while True:
+        n += 1
+        tag = str(n).encode().ljust(8, b".")
+        files.replace_together({{out / name: tag * 40000 for name in names}})
+except InterruptedAfterWriting:
+    sys.exit(131)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_at_many_moments_leave_one_whole_set(signum: int, tmp_path: Path) -> None:
+    """A process swaps 1.3 MB sets in a loop; it is stopped 12 times at seeded random moments."""
+    shuffle = random.Random(18)
+    script = SWAPPER.format(names=NAMES)
+    for attempt in range(12):
+        out = tmp_path / f"run-{attempt}"
+        out.mkdir()
+        process = subprocess.Popen(
+            [sys.executable, "-c", script, str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+        time.sleep(shuffle.uniform(0.0, 0.2))
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode in (130, 131), stderr
+        assert len(generation(out)) <= 1, f"attempt {attempt}: a mixed set"
+        assert temporaries(out) == [], f"attempt {attempt}: {temporaries(out)}"
+
+
+def test_a_killed_swap_is_cleaned_by_the_next_build(tmp_path: Path) -> None:
+    """SIGKILL cannot be held back: the next build removes what it left and puts back what it kept."""
+    shuffle = random.Random(9)
+    script = SWAPPER.format(names=NAMES)
+    for attempt in range(6):
+        out = tmp_path / f"run-{attempt}"
+        out.mkdir()
+        process = subprocess.Popen([sys.executable, "-c", script, str(out)], cwd=ROOT, stdout=subprocess.PIPE)
+        assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+        time.sleep(shuffle.uniform(0.0, 0.2))
+        process.kill()
+        process.wait(timeout=60)
+        process.stdout.close()
+        files.remove_stale_temporaries(out)
+        assert temporaries(out) == []
+        assert len(generation(out)) <= 1, f"attempt {attempt}: a mixed set"
