@@ -252,7 +252,7 @@ def check_contract(files: dict[str, bytes]) -> None:
             (out / name).write_bytes(data)
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = main(["build", str(source), "--out", str(out), "--format", "html"])
+            code = main(["build", str(source), "--out", str(out), "--format", "html", "--quiet"])
         errors = stderr.getvalue()
         assert "Traceback" not in errors, errors
         assert code in (0, 1), f"exit {code}:\n{errors}"

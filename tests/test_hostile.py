@@ -45,7 +45,7 @@ def booklet(
 
 
 def build(capsys: pytest.CaptureFixture[str], source: Path, out: Path, *more: str) -> tuple[int, str]:
-    code = main(["build", str(source), "--out", str(out), "--format", "html", *more])
+    code = main(["build", str(source), "--out", str(out), "--format", "html", "--quiet", *more])
     return code, capsys.readouterr().err
 
 
