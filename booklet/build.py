@@ -1,7 +1,8 @@
 """The order of stages: load → write each output, and the only place outputs are written.
 
 Takes a source path, an output folder, the formats wanted and the build date;
-writes `<name>.pdf`, `<name>.epub` and `<name>.html` together (`files.replace_together`:
+writes `<name>.pdf`, `<name>.epub` and `<name>.html` (and `<name>-cover.png`, or .jpg/.gif as
+the author's cover is) together (`files.replace_together`:
 all of them replace the previous set, or none does; never a file of the source) and
 returns what it wrote. Everything is read and checked before anything is written. Each writer
 (`pdf`, `epub`, `web`) takes the model and its assets and returns bytes.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import cast
 
 from booklet import files
-from booklet.assets import Asset, Assets
+from booklet.assets import Asset, Assets, cover_asset
 from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
@@ -107,7 +108,7 @@ def build(
         diagnostics.warn(note.source, note.line, message)
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         cover = assets.cover.data
-        made.append((Output(out_dir / f"{booklet.name}-cover.png", len(cover), 0.0), cover))
+        made.append((Output(out_dir / f"{booklet.name}-{assets.cover.href}", len(cover), 0.0), cover))
     if strict and diagnostics.warnings:
         raise BookletError(None, None, "warnings are errors with --strict: nothing was written")
     _prepare(out_dir)
@@ -187,7 +188,7 @@ def read_assets(booklet: Booklet) -> Assets:
         if booklet.metadata.cover is not None
         else cover_png(booklet.metadata, booklet.style)
     )
-    return Assets(Asset("cover.png", "image/png", cover), images)
+    return Assets(cover_asset(cover), images)
 
 
 def _make_epub_fonts_aside(

@@ -150,6 +150,20 @@ def test_open_graph_and_json_ld(tree: lxml_html.HtmlElement, built: Path) -> Non
     assert {e["url"] for e in data["workExample"]} == {f"{NAME}.pdf", f"{NAME}.epub"}
 
 
+def test_an_authors_jpeg_cover_stays_a_jpeg(tmp_path: Path) -> None:
+    """tests/fixtures/web-jpeg-cover: the cover file beside the page, og:image and the inlined
+    image all say JPEG (it was `<name>-cover.png`, typed image/png)."""
+    result = run_booklet("build", "tests/fixtures/web-jpeg-cover", "--out", str(tmp_path), "--format", "html")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["web-jpeg-cover-cover.jpg", "web-jpeg-cover.html"]
+    cover = tmp_path / "web-jpeg-cover-cover.jpg"
+    assert cover.read_bytes() == (ROOT / "tests/fixtures/web-jpeg-cover/cover.jpg").read_bytes()
+    tree = lxml_html.fromstring((tmp_path / "web-jpeg-cover.html").read_bytes())
+    assert tree.xpath("string(//meta[@property='og:image']/@content)") == "web-jpeg-cover-cover.jpg"
+    assert json.loads(tree.xpath("string(//script[@type='application/ld+json'])"))["image"] == cover.name
+    assert tree.xpath("string(//img[@class='cover']/@src)").startswith("data:image/jpeg;base64,")
+
+
 def test_download_links_are_relative_and_only_to_files_beside_it(tree: lxml_html.HtmlElement, tmp_path: Path) -> None:
     assert tree.xpath("//p[@class='downloads']/a/@href") == [f"{NAME}.pdf", f"{NAME}.epub"]
     (tmp_path / f"{NAME}.epub").write_bytes(b"an earlier build")

@@ -56,9 +56,11 @@ def build(tree: Path, out: Path) -> None:
 
 
 def compare(base: Path, new: Path) -> int:
+    """List each file that differs, or is in one build only; a case new since the base is named once."""
     differ = 0
-    names = sorted({p.name for p in base.iterdir() if not p.name.startswith(".")}
-                   | {p.name for p in new.iterdir() if not p.name.startswith(".")})
+    names = sorted({p.name for p in base.iterdir() if not p.name.startswith(".")})
+    for name in sorted({p.name for p in new.iterdir() if not p.name.startswith(".")} - set(names)):
+        print(f"{name}: a new case (not in the base build)")
     for name in names:
         a, b = base / name, new / name
         files = sorted({p.name for p in a.glob("*")} | {p.name for p in b.glob("*")})

@@ -45,9 +45,8 @@ def write_epub(
     documents = render_documents(booklet, built_at)
     author = CUSTOM_PROPERTY.sub("", booklet.style)  # Kindle's converter rejects them (epub/check.py)
     css = stylesheet("base.css", "epub.css", language=booklet.metadata.language, author=author)
-    files = {image.href: image.data for image in assets.images}
-    cover_href = _cover_name(assets.cover.data)
-    files[cover_href] = assets.cover.data
+    files = {asset.href: asset.data for asset in assets.all()}
+    cover_href = assets.cover.href
     content = finish_documents(booklet, documents, pages or {}, cover_href)
     characters = _characters(content.documents)
     system: str | None = writing_system(booklet.metadata.language)
@@ -72,16 +71,6 @@ def write_epub(
         + css
     )
     return package_epub(booklet, content, css, files, cover_href, built_at)
-
-
-def _cover_name(image: bytes) -> str:
-    """The cover's file name by what its bytes are: an author's cover may be a JPEG or a GIF,
-    and a name (and media type) that lies about the format is an EPUBCheck error."""
-    if image.startswith(b"\xff\xd8\xff"):
-        return "cover.jpg"
-    if image.startswith((b"GIF87a", b"GIF89a")):
-        return "cover.gif"
-    return "cover.png"
 
 
 def _unicode_range() -> str:
