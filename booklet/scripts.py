@@ -14,9 +14,6 @@ from typing import Literal
 WritingSystem = Literal["zh-Hans", "zh-Hant", "ja", "ko", "other"]
 _HANT_REGIONS = {"tw", "hk", "mo"}
 
-# Language tags whose text the PDF typesets as CJK (clreq): the primary subtag's prefix.
-CJK_LANGUAGES = ("zh", "ja", "ko")
-
 # The characters a CJK face is embedded for in a booklet in another language (its Latin text
 # keeps the reader's own font): CJK punctuation, kana, Han, Hangul, full-width forms.
 CJK_RANGES = (
@@ -72,8 +69,9 @@ def writing_system(language: str) -> WritingSystem:
 
 
 def is_cjk_language(language: str) -> bool:
-    """Whether the PDF typesets text in `language` as CJK (clreq)."""
-    return language.lower().startswith(CJK_LANGUAGES)
+    """Whether text in `language` is set as CJK (clreq, JLREQ): the same answer as `writing_system`
+    gives every other stage, so `yue-HK` and `cmn-Hans` are typeset as the Chinese they are."""
+    return writing_system(language) != "other"
 
 
 def is_cjk_character(character: str) -> bool:

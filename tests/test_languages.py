@@ -25,12 +25,13 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from validators import EpubReports, format_messages
 
+from booklet.pdf.typeset import typeset_print_html
 from booklet.scripts import join_names, writing_system
 from booklet.theme import labels
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-NAMES = ("lang-ja", "lang-zh-tw", "lang-en")
+NAMES = ("lang-ja", "lang-zh-tw", "lang-yue-hk", "lang-en")
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 FONT_FACE_USAGE = "CSS-028"  # EPUBCheck's note that a @font-face is used: expected when one is embedded
 BODY_SIZE = 9.0  # pt, A6
@@ -85,6 +86,9 @@ def epub_files(built: dict[str, Path], name: str) -> dict[str, bytes]:
         ("zh-TW", "zh-Hant"),
         ("zh-HK", "zh-Hant"),
         ("zh-Hant", "zh-Hant"),
+        ("yue-HK", "zh-Hant"),
+        ("cmn-Hans", "zh-Hans"),
+        ("cmn-Hant-TW", "zh-Hant"),
         ("ja", "ja"),
         ("ja-JP", "ja"),
         ("ko-KR", "ko"),
@@ -213,7 +217,9 @@ def test_only_non_cjk_pages_get_the_western_indents(built: dict[str, Path]) -> N
 # --- PDF ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "region"), [("lang-ja", "JP"), ("lang-zh-tw", "TC"), ("lang-en", None)])
+@pytest.mark.parametrize(
+    ("name", "region"), [("lang-ja", "JP"), ("lang-zh-tw", "TC"), ("lang-yue-hk", "TC"), ("lang-en", None)]
+)
 def test_pdf_faces_follow_the_language(built: dict[str, Path], name: str, region: str | None) -> None:
     listing = subprocess.run(
         ["pdffonts", str(output(built, name, "pdf"))], capture_output=True, text=True, check=True
@@ -271,3 +277,24 @@ def test_chinese_keeps_two_em_after_a_heading(built: dict[str, Path]) -> None:
     _, left = find(words, "序言", page)
     assert first - left == pytest.approx(2 * BODY_SIZE, abs=0.5)
     assert find(words, "「引號」") == (page, first)  # right after a section heading
+
+
+@pytest.mark.parametrize(
+    ("language", "typeset"),
+    [("zh-CN", True), ("yue-HK", True), ("cmn-Hans", True), ("ja", True), ("en", False), ("jam", False)],
+)
+def test_every_chinese_tag_gets_the_chinese_typesetting(language: str, typeset: bool) -> None:
+    """The typesetter asks scripts.writing_system, as every other stage does (it asked
+    `startswith("zh")`, so yue-HK and cmn-Hans were set without elastic points)."""
+    html = f'<html lang="{language}"><body><div class="chapter"><p>中文，English 中文</p></div></body></html>'
+    assert ("cjk-set" in typeset_print_html(html, language)) is typeset
+
+
+def test_the_writing_system_is_one_attribute_on_html(built: dict[str, Path]) -> None:
+    """yue-HK: every document says zh-Hant once, on <html>, and the CSS asks for it there."""
+    page = output(built, "lang-yue-hk", "html").read_text(encoding="utf-8")
+    assert '<html lang="yue-HK" data-script="zh-Hant">' in page
+    assert '[data-script="zh-Hant"] body' in page and ":lang(zh-TW)" not in page
+    for name, data in epub_files(built, "lang-yue-hk").items():
+        if name.endswith(".xhtml"):
+            assert b'xml:lang="yue-HK" data-script="zh-Hant"' in data, name
