@@ -65,6 +65,19 @@ def test_sanitize_says_what_it_dropped(html: str, token: str, message: str) -> N
         assert gone not in cleaned.lower()
 
 
+def test_rt_and_rp_are_kept_only_inside_ruby(tmp_path: Path, epub_reports: EpubReports) -> None:
+    """tests/fixtures/rt-outside-ruby: the ruby stays whole, the stray <rt> and <rp> lose their tags
+    (their text stays), and EPUBCheck finds the EPUB valid (the stray <rt> was RSC-005)."""
+    diagnostics = Diagnostics()
+    html = load_booklet(FIXTURES / "rt-outside-ruby", diagnostics).chapters[0].html
+    assert "<ruby>漢<rp>(</rp><rt>ㄏㄢˋ</rt><rp>)</rp></ruby>字，與落單的注音和括號。" in html
+    build(FIXTURES / "rt-outside-ruby", tmp_path, ("epub",), BUILT_AT, Diagnostics())
+    epub = tmp_path / "rt-outside-ruby.epub"
+    epub_reports.register(epub)
+    messages = [m for m in epub_reports.epubcheck(epub) if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+    assert messages == [], format_messages(messages)
+
+
 def test_safe_html_passes_without_a_warning() -> None:
     html = '<p>H<sub>2</sub>O <a href="https://example.org/">x</a> <a href="mailto:a@b.c">m</a> <img src="x.png" alt="x"></p>'
     cleaned, dropped = sanitize(html)
