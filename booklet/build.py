@@ -31,7 +31,7 @@ from booklet.fonts import cached_subset
 from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
-__all__ = ["FORMATS", "Output", "Report", "build", "read_assets"]
+__all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
 
 Report = Callable[[Step], None]
 
@@ -103,9 +103,8 @@ def build(
 
         data, seconds = _timed("impose", report, printed, lambda: impose_booklet(printed.get().data))
         made.append((Output(out_dir / f"{booklet.name}-print.pdf", len(data), seconds), data))
-    for note in printed.get().moved_notes if printed.done else ():  # a note no page can hold
-        message = f"note [^{note.label}] is too long for the foot of its page: the PDF prints it after its paragraph"
-        diagnostics.warn(note.source, note.line, message)
+    if printed.done:
+        report_layout(printed.get(), diagnostics)
     if "html" in formats:  # the web page's og:image and JSON-LD image: a file beside it
         cover = assets.cover.data
         made.append((Output(out_dir / f"{booklet.name}-{assets.cover.href}", len(cover), 0.0), cover))
@@ -128,6 +127,16 @@ def _timed(
     seconds = time.perf_counter() - started - (printed.seconds - layout_before)
     report(Step(stage, seconds=seconds))
     return data, seconds
+
+
+def report_layout(printed: PrintedPdf, diagnostics: Diagnostics) -> None:
+    """What laying out the PDF found, as the author's warnings (`--strict` fails on them):
+    notes no page can hold, and anything WeasyPrint logged (a CSS mistake would go unnoticed)."""
+    for note in printed.moved_notes:
+        message = f"note [^{note.label}] is too long for the foot of its page: the PDF prints it after its paragraph"
+        diagnostics.warn(note.source, note.line, message)
+    for message in printed.warnings:
+        diagnostics.warn(None, None, f"WeasyPrint: {message}")
 
 
 def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[str, str]:

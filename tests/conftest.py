@@ -18,11 +18,17 @@ The first `epubcheck()` (or `ace()`) call checks every EPUB registered so far th
 not been checked yet; later calls read the cache. An EPUB registered after that batch ran
 gets a batch of its own, so have fixtures that build several EPUBs register them together.
 A missing validator makes these calls raise: tests fail, never skip.
+
+Every test fails on a WeasyPrint warning it did not expect (`no_weasyprint_warnings`, as
+WeasyPrint's own `assert_no_logs`): otherwise a CSS mistake goes unnoticed. A test that
+provokes one on purpose says so with `@pytest.mark.weasyprint_warnings`.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,3 +42,26 @@ from validators import EpubReports
 def epub_reports() -> EpubReports:
     """One cache of EPUBCheck and Ace results for the whole session."""
     return EpubReports()
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_weasyprint_warnings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test when WeasyPrint logs a warning or an error in this process while it runs."""
+    records = _Records()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(records)
+    try:
+        yield
+    finally:
+        logger.removeHandler(records)
+    if request.node.get_closest_marker("weasyprint_warnings") is None:
+        assert records.messages == [], f"WeasyPrint warned: {records.messages}"

@@ -12,6 +12,10 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
+from booklet.build import report_layout
+from booklet.errors import Diagnostics
+from booklet.model import PrintedPdf
+
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 # The first booklet's source, a real Jekyll post (a copy of shared/source/): also a single-file source.
@@ -225,3 +229,13 @@ def test_footnote_links_both_ways_in_the_pdf(kamailio: Path) -> None:
     assert call_page == note_page
     assert abs(call_rect[3] - call_rect[1]) > 3 and abs(note_rect[3] - note_rect[1]) > 3  # an area to click
     assert max(note_rect[1], note_rect[3]) < min(call_rect[1], call_rect[3])  # the note is below its call
+
+
+def test_weasyprint_warnings_are_the_authors_warnings() -> None:
+    """What WeasyPrint logs while laying out is printed as a warning (and --strict fails on it);
+    it was collected and never shown."""
+    diagnostics = Diagnostics()
+    report_layout(PrintedPdf(b"%PDF", {}, ("Ignored `colour: red` at 3:1, unknown property.",)), diagnostics)
+    assert [str(w) for w in diagnostics.warnings] == [
+        "booklet: warning: WeasyPrint: Ignored `colour: red` at 3:1, unknown property."
+    ]
