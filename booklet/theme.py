@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 import yaml
+from lxml import html as lxml_html
 from markupsafe import Markup
 
 from booklet.model import Chapter, Footnote
@@ -50,7 +51,17 @@ def render_template(name: str, **values: object) -> str:
 
 def fragment(html: str) -> Markup:
     """Chapter and note bodies were made from Markdown and sanitized in `content`; a stylesheet is ours."""
-    return Markup(html)
+    return Markup(html)  # noqa: S704 - the one place: sanitized in content, or our own stylesheet
+
+
+def fragment_tree(html: str, tag: str = "div") -> lxml_html.HtmlElement:
+    """A chapter's or a note's body (made in `content`) parsed inside a new `<tag>`, white space
+    before its first element kept (lxml's `create_parent` drops it): no markup written in Python."""
+    root = lxml_html.fragment_fromstring(html, create_parent=tag)
+    lead = html[: len(html) - len(html.lstrip())]
+    if lead and not (root.text or "").strip():
+        root.text = lead + (root.text or "")
+    return root
 
 
 def notes(chapter: Chapter) -> list[tuple[Footnote, Markup]]:

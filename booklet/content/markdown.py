@@ -56,7 +56,7 @@ def convert(
     html, dropped = sanitize(html)
     for item in dropped:
         diagnostics.warn(draft.source, line_of(draft, item.token), item.message)
-    draft.tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    draft.tree = lxml_html.fragment_fromstring(html, create_parent="div") if html else _empty_body()
     _take_definitions(draft)
     _report_undefined_calls(draft, errors)
 
@@ -77,7 +77,9 @@ def _widen_list_indents(body: str) -> str:
         elif not fenced and LIST_ITEM.match(lines[index]) and _indent(lines[index]) < 4:
             end = _list_end(lines, index)
             items = [n for n in range(index, end) if LIST_ITEM.match(lines[n]) and _indent(lines[n]) < 2]
-            for first, after in zip(items, [*items[1:], end]):  # each top-level item has its own style
+            for first, after in zip(
+                items, [*items[1:], end], strict=True
+            ):  # each top-level item has its own style
                 _widen(lines, first, after)
             index = end
             continue
@@ -154,3 +156,10 @@ def line_of(draft: Draft, token: str) -> int:
     if index < 0:
         index = draft.body.lower().find(token.lower())
     return draft.body_line + draft.body.count("\n", 0, index) if index >= 0 else draft.line
+
+
+def _empty_body() -> lxml_html.HtmlElement:
+    """A chapter with no text: one empty paragraph, so that every output has a body to show."""
+    root = lxml_html.Element("div")
+    root.append(lxml_html.Element("p"))
+    return root

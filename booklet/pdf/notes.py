@@ -11,6 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from booklet.model import Chapter, Footnote
+from booklet.theme import fragment_tree
 
 
 def inline_footnotes(chapter: Chapter) -> str:
@@ -21,12 +22,14 @@ def inline_footnotes(chapter: Chapter) -> str:
     the web page. Its blocks become spans (`_blocks_to_spans`), as a `<p>`, `<ul>`, `<li>`…
     inside a `<p>` would end the outer one and move the rest of the note into the text.
     """
-    root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    root = fragment_tree(chapter.html)
     for note in chapter.footnotes:
         calls = root.xpath(f".//a[@id='{note.calls[0]}']")
         if not calls:
             continue
-        body = lxml_html.fragment_fromstring(f'<span class="footnote" id="{note.id}">{note.html}</span>')
+        body = fragment_tree(note.html, "span")
+        body.set("class", "footnote")
+        body.set("id", note.id)
         body.set("data-number", str(note.number))
         _blocks_to_spans(body)
         _open_with_backlink(body, note)
@@ -114,7 +117,7 @@ def _open_with_backlink(body: lxml_html.HtmlElement, note: Footnote) -> None:
     """
     opens_with_paragraph = len(body) and "fn-p" in str(body[0].get("class") or "").split()
     first = body[0] if opens_with_paragraph and not (body.text or "").strip() else body
-    back = etree.Element("a", {"class": "footnote-back", "href": f"#{note.calls[0]}"})
+    back = lxml_html.Element("a", {"class": "footnote-back", "href": f"#{note.calls[0]}"})
     back.text = f"{note.number}."
     back.tail, first.text = first.text, None
     first.insert(0, back)

@@ -3,8 +3,8 @@
 Takes the model, the files it refers to (cover, images), the build date and the links to
 the other outputs, and the PDF's pagination when there is one; returns the page's bytes.
 Two steps around the template (`templates/web.html.j2`): `shape` fits the chapters to the
-page (print-page anchors, headings, note popovers, scrolling tables), then every image is
-inlined as a data: URL, so the file opens anywhere alone.
+page (print-page anchors, headings, note popovers, scrolling tables) and gives every image
+a data: URL, so the file opens anywhere alone.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import base64
 from collections.abc import Mapping
 from datetime import datetime
 
-from booklet.assets import Assets
+from booklet.assets import Asset, Assets
 from booklet.model import Booklet
 from booklet.theme import fragment, notes, render_template, stylesheet
 from booklet.web.shape import page_openings, shape_for_web
@@ -31,7 +31,8 @@ def write_web(
     """One self-contained page: its CSS inline, every chapter, notes after each chapter; with
     the PDF's pagination (`pages`), an anchor `#p12` where printed page 12 begins."""
     openings = page_openings(booklet, pages or {})
-    shaped = shape_for_web(booklet, openings)
+    sources = {asset.href: _data_url(asset) for asset in assets.all()}
+    shaped = shape_for_web(booklet, sources, openings)
     chapters = [(chapter, fragment(chapter.html), notes(chapter)) for chapter in shaped.chapters]
     page = render_template(
         "web.html.j2",
@@ -39,19 +40,17 @@ def write_web(
         meta=shaped.metadata,
         chapters=chapters,
         built_at=built_at,
-        cover_src=assets.cover.href,
+        cover_src=sources[assets.cover.href],
+        cover_file=f"{booklet.name}-{assets.cover.href}",
         links=links,
         page_starts=openings,
         css=fragment(
             stylesheet("base.css", "web.css", language=booklet.metadata.language, author=booklet.style)
         ),
     )
-    return _inline_assets(page, assets)
+    return page.encode("utf-8")
 
 
-def _inline_assets(html: str, assets: Assets) -> bytes:
-    """Replace each reference to one of the booklet's files by a data: URL."""
-    for asset in assets.all():
-        url = f"data:{asset.media_type};base64,{base64.b64encode(asset.data).decode()}"
-        html = html.replace(f'src="{asset.href}"', f'src="{url}"')
-    return html.encode("utf-8")
+def _data_url(asset: Asset) -> str:
+    """The file inside the page (RFC 2397), so the page opens anywhere alone."""
+    return f"data:{asset.media_type};base64,{base64.b64encode(asset.data).decode()}"

@@ -2,8 +2,9 @@
 
 `page_openings` takes the `Booklet` and the PDF's pagination and returns which chapter
 or block opens each printed page (`pages.py`, shared with the EPUB's page list).
-`shape_for_web` takes the `Booklet` (and those openings) and returns a copy whose chapter
-bodies fit the page: the book title is the page's `h1` and chapter titles are `h2`, so body
+`shape_for_web` takes the `Booklet`, the data: URL of each image (by href) and those
+openings, and returns a copy whose chapter bodies fit the page: every image has its data:
+URL, so the page stands alone; the book title is the page's `h1` and chapter titles are `h2`, so body
 headings move one level down; an empty anchor `<span id="p12">` stands before the block
 that opens printed page 12; each footnote call gets a popover button beside
 its link, and the note itself is copied into a popover after the call's block,
@@ -20,6 +21,7 @@ from lxml import html as lxml_html
 
 from booklet import pages as print_pages
 from booklet.model import Booklet, Chapter, Footnote
+from booklet.theme import fragment_tree
 from booklet.theme import labels as interface_words
 
 
@@ -27,24 +29,29 @@ def page_openings(booklet: Booklet, pages: Mapping[str, int]) -> dict[str, int]:
     """Chapter id or top-level block id → the printed page it opens, in reading order."""
     blocks: list[str] = []
     for chapter in booklet.chapters:
-        root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+        root = fragment_tree(chapter.html)
         blocks += [chapter.id, *(str(child.get("id") or "") for child in root)]
     return print_pages.page_openings(blocks, pages)
 
 
-def shape_for_web(booklet: Booklet, openings: Mapping[str, int] | None = None) -> Booklet:
+def shape_for_web(
+    booklet: Booklet, sources: Mapping[str, str], openings: Mapping[str, int] | None = None
+) -> Booklet:
     """The booklet with each chapter's body shaped for the web page (see the module docstring)."""
     words = interface_words(booklet.metadata.language)
     # What a screen reader says for a call's button, the popover's link to the notes, a table.
     labels = (words["note"], words["all_notes"], words["close"], words["table"])
-    chapters = tuple(_shape_chapter(chapter, labels, openings or {}) for chapter in booklet.chapters)
+    chapters = tuple(_shape_chapter(chapter, labels, sources, openings or {}) for chapter in booklet.chapters)
     return dataclasses.replace(booklet, chapters=chapters)
 
 
 def _shape_chapter(
-    chapter: Chapter, labels: tuple[str, str, str, str], openings: Mapping[str, int]
+    chapter: Chapter, labels: tuple[str, str, str, str], sources: Mapping[str, str], openings: Mapping[str, int]
 ) -> Chapter:
-    root = lxml_html.fragment_fromstring(f"<div>{chapter.html}</div>")
+    footnotes = tuple(_inline_note_images(note, sources) for note in chapter.footnotes)
+    chapter = dataclasses.replace(chapter, footnotes=footnotes)
+    root = fragment_tree(chapter.html)
+    _inline_images(root, sources)
     _mark_pages(root, openings)  # first: the blocks are still the top-level ones the PDF reports
     _demote_headings(root)
     _scroll_tables(root, labels[3])
@@ -63,9 +70,26 @@ def _mark_pages(root: lxml_html.HtmlElement, openings: Mapping[str, int]) -> Non
     for block in list(root):
         page = openings.get(str(block.get("id") or ""))
         if page is not None:
-            anchor = etree.Element("span", id=f"p{page}")
+            anchor = lxml_html.Element("span", id=f"p{page}")
             anchor.set("class", "page")
             block.addprevious(anchor)
+
+
+def _inline_images(root: lxml_html.HtmlElement, sources: Mapping[str, str]) -> None:
+    for image in root.iter("img"):
+        src = sources.get(str(image.get("src")))
+        if src is not None:
+            image.set("src", src)
+
+
+def _inline_note_images(note: Footnote, sources: Mapping[str, str]) -> Footnote:
+    """A note holding an image gets its data: URL too (most hold none, and keep their markup as is)."""
+    if "<img" not in note.html:
+        return note
+    root = fragment_tree(note.html)
+    _inline_images(root, sources)
+    html = (root.text or "") + "".join(etree.tostring(child, encoding="unicode", method="xml") for child in root)
+    return dataclasses.replace(note, html=html)
 
 
 def _demote_headings(root: lxml_html.HtmlElement) -> None:
@@ -76,14 +100,14 @@ def _demote_headings(root: lxml_html.HtmlElement) -> None:
     """
     previous = 2
     for element in root.iter("h2", "h3", "h4", "h5", "h6"):
-        level = min(int(element.tag[1]) + 1, previous + 1, 6)
+        level = min(int(str(element.tag)[1]) + 1, previous + 1, 6)
         element.tag, previous = f"h{level}", level
 
 
 def _scroll_tables(root: lxml_html.HtmlElement, label: str) -> None:
     """A table wider than a phone scrolls sideways in a box a keyboard can reach (WCAG 2.1.1)."""
     for table in list(root.iter("table")):
-        box = etree.Element("div", tabindex="0", role="region")
+        box = lxml_html.Element("div", tabindex="0", role="region")
         box.set("class", "table-scroll")
         caption = table.find("caption")
         box.set("aria-label", caption.text_content().strip() if caption is not None else label)
@@ -120,7 +144,7 @@ def _add_popover(
 
 
 def _popover(note: Footnote, popover_id: str, labels: tuple[str, str, str, str]) -> lxml_html.HtmlElement:
-    popover = etree.Element("div", id=popover_id, popover="auto", role="note")
+    popover = lxml_html.Element("div", id=popover_id, popover="auto", role="note")
     popover.set("class", "note-popover")
     popover.set("aria-label", f"{labels[0]} {note.number}")
     close = etree.SubElement(
