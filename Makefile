@@ -22,7 +22,7 @@ all: build
 
 help:
 	@echo "make        set up (venv, fonts, libraries) and build every booklet into $(DIST)/"
-	@echo "make test   install the test tools and validators, and run the tests"
+	@echo "make test   install the test tools, linters and validators; ruff, mypy, then the tests (wall time printed)"
 	@echo "make fuzz   generated hostile booklets for a few minutes (FUZZ_EXAMPLES=n, FUZZ_SEED=n replays a run)"
 	@echo "make bench  benchmarks beside pandoc (installs pandoc and TeX): writes bench/results.md"
 	@echo "make serve  live preview of one booklet on http://127.0.0.1:$(PORT)/ (BOOKLET=name, PORT=n)"
@@ -76,8 +76,15 @@ $(VENV)/.test-installed: requirements-test.lock $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-test.lock
 	@touch $@
 
+# The gates first (seconds), then the suite; the wall time of each is printed.
+LINTED := booklet tests tools
 test: test-deps
-	$(PY) -m pytest -q
+	@start=$$(date +%s); \
+	$(PY) -m ruff check $(LINTED) && $(PY) -m ruff format --check $(LINTED) && $(PY) -m mypy; \
+	status=$$?; lint=$$(( $$(date +%s) - start )); \
+	if [ $$status -eq 0 ]; then $(PY) -m pytest -q; status=$$?; fi; \
+	echo "make test: lint $${lint} s, tests $$(( $$(date +%s) - start - lint )) s (wall time)"; \
+	exit $$status
 
 # The fuzzing harness (tests/test_fuzz.py) for longer than `make test` runs it: a new seed each
 # time, printed, so that a run that finds a crash can be replayed with FUZZ_SEED=that seed.

@@ -15,9 +15,15 @@ EPUBs registered with it. Building an EPUB is cheap; starting EPUBCheck's JVM is
         assert messages == [], format_messages(messages)
 
 The first `epubcheck()` (or `ace()`) call checks every EPUB registered so far that has
-not been checked yet; later calls read the cache. An EPUB registered after that batch ran
-gets a batch of its own, so have fixtures that build several EPUBs register them together.
+not been checked yet; later calls read the cache. EPUBCheck runs in one JVM for the whole
+session (`validators.EpubCheckServer`), so an EPUB registered later costs milliseconds; Ace
+runs per batch, so have fixtures that build several EPUBs register them together.
 A missing validator makes these calls raise: tests fail, never skip.
+
+`kamailio_built` builds the Kamailio booklet once per session — every output, in this
+process, stage by stage as `build` runs them, so the PDF's pagination and WeasyPrint's log
+come back too — for test_build, test_epub, test_impose and test_pdf (it was laid out four
+times). Its EPUB is registered with `epub_reports`.
 
 Every test fails on a WeasyPrint warning it did not expect (`no_weasyprint_warnings`, as
 WeasyPrint's own `assert_no_logs`): otherwise a CSS mistake goes unnoticed. A test that
@@ -29,19 +35,76 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import validators` from tests
 
-from validators import EpubReports
+from booklet.build import read_assets, report_layout
+from booklet.content import load_booklet
+from booklet.epub import write_epub
+from booklet.errors import Diagnostics
+from booklet.fonts import cached_subset
+from booklet.model import Booklet, PrintedPdf
+from booklet.pdf import write_pdf
+from booklet.pdf.impose import impose_booklet
+from booklet.web import write_web
+from validators import EpubCheckServer, EpubReports
+
+ROOT = Path(__file__).resolve().parent.parent
+KAMAILIO = ROOT / "content" / "kamailio-in-action"
+BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def epub_reports() -> EpubReports:
-    """One cache of EPUBCheck and Ace results for the whole session."""
-    return EpubReports()
+def epub_reports() -> Iterator[EpubReports]:
+    """One cache of EPUBCheck and Ace results for the whole session; EPUBCheck's JVM starts once."""
+    server = EpubCheckServer()
+    try:
+        yield EpubReports(epubcheck=server.run)
+    finally:
+        server.close()
+
+
+@dataclass(frozen=True)
+class Built:
+    """One booklet's outputs in `folder` (`<name>.pdf`, `.epub`, `.html`, `-print.pdf`,
+    `-cover.png`), its model, and the PDF stage's result (pagination, WeasyPrint's log)."""
+
+    booklet: Booklet
+    printed: PrintedPdf
+    folder: Path
+
+    def path(self, suffix: str) -> Path:
+        return self.folder / f"{self.booklet.name}{suffix}"
+
+
+@pytest.fixture(scope="session")
+def kamailio_built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -> Built:
+    """The Kamailio booklet, every output, built once for the whole session (the layout warns of nothing)."""
+    folder = tmp_path_factory.mktemp("kamailio")
+    booklet = load_booklet(KAMAILIO, Diagnostics())
+    assets = read_assets(booklet)
+    printed = write_pdf(booklet, assets, BUILT_AT)
+    layout = Diagnostics()
+    report_layout(printed, layout)
+    assert layout.warnings == [], layout.warnings
+    links = {"PDF": f"{booklet.name}.pdf", "EPUB": f"{booklet.name}.epub"}
+    outputs = {
+        ".pdf": printed.data,
+        ".epub": write_epub(booklet, assets, BUILT_AT, printed.pages, cached_subset),
+        ".html": write_web(booklet, assets, BUILT_AT, links, printed.pages),
+        "-print.pdf": impose_booklet(printed.data),
+        f"-{assets.cover.href}": assets.cover.data,
+    }
+    built = Built(booklet, printed, folder)
+    for suffix, data in outputs.items():
+        built.path(suffix).write_bytes(data)
+    epub_reports.register(built.path(".epub"))
+    return built
 
 
 class _Records(logging.Handler):

@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 from booklet.build import report_layout
 from booklet.errors import Diagnostics
 from booklet.model import PrintedPdf
+from conftest import Built
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -34,11 +35,9 @@ def run_booklet(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 
 
 @pytest.fixture(scope="module")
-def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    result = run_booklet("build", str(KAMAILIO), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
+def kamailio(kamailio_built: Built) -> Path:
+    """The folder of the session's Kamailio build (conftest.py)."""
+    return kamailio_built.folder
 
 
 def post_sentences() -> list[str]:

@@ -22,10 +22,11 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
-from validators import EpubReports, calibre, format_messages
 
 from booklet.epub import check_epub
 from booklet.fonts import missing_characters
+from conftest import Built
+from validators import EpubReports, calibre, format_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -77,11 +78,13 @@ def without_fonts(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -> dict[str, Path]:
+def built(
+    tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports, kamailio_built: Built
+) -> dict[str, Path]:
     """name → folder holding `<name>.epub` and `<name>.pdf`; all EPUBs registered for one batch."""
     tmp = tmp_path_factory.mktemp("epub")
     folders = {
-        "kamailio-in-action": build(KAMAILIO, tmp / "kamailio", "pdf", "epub", "html"),
+        "kamailio-in-action": kamailio_built.folder,  # the session's build (conftest.py)
         "epub-notes": build(NOTES, tmp / "notes", "pdf", "epub", "html"),
         "epub-notes-plain": build(without_fonts(tmp), tmp / "plain", "pdf", "epub"),
     }

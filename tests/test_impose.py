@@ -17,6 +17,7 @@ from booklet.errors import Diagnostics
 from booklet.pdf.impose import impose_booklet, saddle_stitch_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import Built
 from validators import pdftotext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,25 +48,9 @@ def test_folded_stack_reads_in_order(count: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def kamailio_print(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`booklet build --impose` (the CLI flag) on the Kamailio booklet."""
-    out = tmp_path_factory.mktemp("impose")
-    command = [
-        sys.executable,
-        "-m",
-        "booklet",
-        "build",
-        str(KAMAILIO),
-        "--out",
-        str(out),
-        "--format",
-        "pdf",
-        "--impose",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert result.returncode == 0, result.stderr
-    assert "kamailio-in-action-print.pdf" in result.stdout
-    return out
+def kamailio_print(kamailio_built: Built) -> Path:
+    """The session's Kamailio build (conftest.py): the PDF and its imposed `-print.pdf`."""
+    return kamailio_built.folder
 
 
 def _half_text(path: Path, sheet: int, half: int, width: float, height: float) -> str:
@@ -93,6 +78,16 @@ def test_imposed_sheets_hold_the_right_pages(kamailio_print: Path) -> None:
                 f"sheet side {sheet}, half {half}: page {page}"
             )
     assert any(pages), "the source pages have text to compare"
+
+
+def test_the_impose_flag_writes_the_print_copy(tmp_path: Path) -> None:
+    """`booklet build --impose` (the command-line flag) on a small booklet."""
+    command = [sys.executable, "-m", "booklet", "build", "tests/fixtures/lang-en", "--out", str(tmp_path)]
+    result = subprocess.run(
+        [*command, "--format", "pdf", "--impose"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "lang-en-print.pdf" in result.stdout and (tmp_path / "lang-en-print.pdf").is_file()
 
 
 def test_impose_in_booklet_yml_writes_the_print_copy(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
 from booklet.pdf import write_pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import Built
 from validators import pdffonts, pdftotext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +87,9 @@ def lay_out(source: Path, folder: Path) -> Printed:
 
 
 @pytest.fixture(scope="session")
-def kamailio(tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    return lay_out(KAMAILIO, tmp_path_factory.mktemp("kamailio-pdf"))
+def kamailio(kamailio_built: Built) -> Printed:
+    """The session's Kamailio build (conftest.py)."""
+    return Printed(kamailio_built.booklet, kamailio_built.printed, kamailio_built.path(".pdf"))
 
 
 @pytest.fixture(scope="session")
@@ -210,7 +212,7 @@ def test_every_font_is_embedded_subset_and_not_type3(printed: Printed) -> None:
 
 
 def test_no_glyph_is_missing(printed: Printed) -> None:
-    missing = [g for g in glyphs(printed.path) if g.glyph == 0 and g.text.strip() or g.text == "\ufffd"]
+    missing = [g for g in glyphs(printed.path) if (g.glyph == 0 and g.text.strip()) or g.text == "\ufffd"]
     assert missing == []
 
 
@@ -332,7 +334,7 @@ def _notes_and_calls(printed: Printed) -> tuple[dict[int, list[tuple[str, float]
     calls: dict[int, list[str]] = {}
     previous: Glyph | None = None
     run, run_x = "", 0.0
-    for g in glyphs(printed.path) + [Glyph(0, "", 0, 0, 0, "", 0, 1)]:
+    for g in [*glyphs(printed.path), Glyph(0, "", 0, 0, 0, "", 0, 1)]:
         if (
             previous
             and (g.page, g.size, g.y) == (previous.page, previous.size, previous.y)
@@ -405,7 +407,7 @@ def test_contents_page_numbers_are_the_real_pages(printed: Printed) -> None:
     entries = _contents_entries(printed)
     headings = [h for c in printed.booklet.chapters for h in c.headings if h.level <= 2]
     assert [title for title, _ in entries] == [h.text for h in headings]
-    for (title, page), heading in zip(entries, headings):
+    for (title, page), heading in zip(entries, headings, strict=True):
         assert page == printed.result.pages[heading.id], title
         assert title in pdftotext(printed.path, "-f", str(page), "-l", str(page)).replace("\n", "")
 
@@ -548,7 +550,10 @@ def test_every_page_size_keeps_a_whole_number_of_characters(tmp_path: Path) -> N
             if abs(line.x0 - left) < 0.6 and line.y1 - line.y0 < 1.8 * GEOMETRY[name][1]
         ]
         assert len(body) >= 3, name
-        assert all(abs(line.x1 - right) <= 0.5 for line in body[:-1]), (name, [right - l.x1 for l in body])
+        assert all(abs(line.x1 - right) <= 0.5 for line in body[:-1]), (
+            name,
+            [right - line.x1 for line in body],
+        )
 
 
 def test_a_note_longer_than_a_page_is_printed_in_the_text(tmp_path: Path) -> None:
@@ -648,7 +653,7 @@ def test_a_wide_table_and_a_tall_image_stay_on_the_page(tmp_path: Path) -> None:
             if int(page) > 1:
                 images += 1
                 assert _inside(printed, int(page), x, x + width), f"page {page}: image beside the block"
-                assert 0 <= y and y + height <= printed.page_height, f"page {page}: image off the page"
+                assert y >= 0 and y + height <= printed.page_height, f"page {page}: image off the page"
     assert images == 1
 
 

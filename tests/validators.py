@@ -54,6 +54,35 @@ public class EpubCheckBatch {
 }
 """
 
+# The same, as a server for a whole test session: one JVM reads "EPUB<TAB>report" lines on
+# stdin and answers each with a line `DONE ok` (or `DONE crashed`) once the report is written.
+_SERVER_JAVA = """
+import com.adobe.epubcheck.tool.EpubChecker;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+public class EpubCheckServer {
+  public static void main(String[] args) throws Exception {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] pair = line.split("\t");
+      String status = "ok";
+      try {
+        new EpubChecker().run(new String[] {
+            pair[0], "--json", pair[1], "--usage", "--quiet", "--locale", "en"});
+      } catch (RuntimeException e) {
+        e.printStackTrace();
+        status = "crashed";
+      }
+      System.out.println("DONE " + status);
+      System.out.flush();
+    }
+  }
+}
+"""
+
 Message = dict[str, Any]
 
 
@@ -108,12 +137,66 @@ def run_epubcheck(paths: Iterable[Path]) -> dict[Path, list[Message]]:
         source = Path(tmp, "EpubCheckBatch.java")
         source.write_text(_BATCH_JAVA, encoding="utf-8")
         reports = [Path(tmp, f"{i}.json") for i in range(len(epubs))]
-        pairs = [str(a) for pair in zip(epubs, reports) for a in pair]
+        pairs = [str(a) for pair in zip(epubs, reports, strict=True) for a in pair]
         command = [java, *JVM_FLAGS, "-cp", str(jar), str(source), *pairs]
         proc = subprocess.run(
             command, check=False, capture_output=True, text=True, timeout=120 + 30 * len(epubs)
         )
-        return {epub: _read_epubcheck_report(epub, report, proc) for epub, report in zip(epubs, reports)}
+        return {
+            epub: _read_epubcheck_report(epub, report, proc)
+            for epub, report in zip(epubs, reports, strict=True)
+        }
+
+
+class EpubCheckServer:
+    """EPUBCheck in one JVM for a whole test session, started at the first check.
+
+    `run(paths)` has `run_epubcheck`'s contract; however late an EPUB is built, it costs tens
+    of milliseconds, never another JVM start (~5 s). `close()` ends the JVM (conftest does).
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="epubcheck-")
+        self._count = 0
+
+    def run(self, paths: Iterable[Path]) -> dict[Path, list[Message]]:
+        epubs = _existing(paths)
+        return {epub: self._check(epub) for epub in epubs}
+
+    def close(self) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait(timeout=30)
+            self._process = None
+        self._folder.cleanup()
+
+    def _check(self, epub: Path) -> list[Message]:
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        self._count += 1
+        report = Path(self._folder.name, f"{self._count}.json")
+        process.stdin.write(f"{epub}\t{report}\n")
+        process.stdin.flush()
+        answer = ""
+        while not answer.startswith("DONE "):
+            answer = process.stdout.readline()
+            if answer == "":
+                raise RuntimeError(f"EPUBCheck's JVM ended while checking {epub} (exit {process.poll()})")
+        done = subprocess.CompletedProcess(process.args, 0 if answer.strip() == "DONE ok" else 3, "", "")
+        return _read_epubcheck_report(epub, report, done)
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            java, jar = _which("java", "default-jre-headless"), epubcheck_jar()
+            source = Path(self._folder.name, "EpubCheckServer.java")
+            source.write_text(_SERVER_JAVA, encoding="utf-8")
+            command = [java, *JVM_FLAGS, "-cp", str(jar), str(source)]
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+            )
+        return self._process
 
 
 def _read_epubcheck_report(epub: Path, report: Path, proc: subprocess.CompletedProcess[str]) -> list[Message]:
@@ -157,7 +240,7 @@ def run_ace(paths: Iterable[Path], jobs: int = 2) -> dict[Path, list[Message]]:
     env = _ace_environment()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = pool.map(lambda epub: _ace_one(epub, env), epubs)
-        return dict(zip(epubs, results))
+        return dict(zip(epubs, results, strict=True))
 
 
 def _ace_environment() -> dict[str, str]:
