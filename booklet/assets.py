@@ -31,7 +31,9 @@ _SIGNATURES = (
 
 def cover_asset(data: bytes) -> Asset:
     """The cover as an asset named and typed by what its bytes are: `cover.png`, `cover.jpg`, `cover.gif`."""
-    suffix, media_type = next(((s, m) for magic, s, m in _SIGNATURES if data.startswith(magic)), (".png", "image/png"))
+    suffix, media_type = next(
+        ((s, m) for magic, s, m in _SIGNATURES if data.startswith(magic)), (".png", "image/png")
+    )
     return Asset(f"cover{suffix}", media_type, data)
 
 

@@ -62,7 +62,9 @@ class InterruptedAfterWriting(KeyboardInterrupt):
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class BookletWarning:
+    """A located warning (`path:line: warning: …`); `--strict` makes any of them fatal."""
+
     location: Location
     message: str
 
@@ -86,11 +88,11 @@ class Diagnostics:
     """Warnings and notes gathered while building; errors are raised, not gathered here.
     `--strict` fails on warnings, never on notes."""
 
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[BookletWarning] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
     def warn(self, path: Path | None, line: int | None, message: str) -> None:
-        self.warnings.append(Warning(Location(path, line), message))
+        self.warnings.append(BookletWarning(Location(path, line), message))
 
     def note(self, path: Path | None, message: str) -> None:
         self.notes.append(Note(Location(path), message))

@@ -313,7 +313,7 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             except (ConnectionError, TimeoutError):
                 return
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
             return  # the terminal shows rebuilds and errors, not every request
 
     return Handler

@@ -84,10 +84,14 @@ def booklet_imports(path: Path) -> set[str]:
 
 
 def test_every_module_is_in_the_table() -> None:
-    assert {stage for stage, _ in modules()} <= set(ALLOWED), "a new module: add it to ALLOWED, and to STYLE's table"
+    assert {stage for stage, _ in modules()} <= set(ALLOWED), (
+        "a new module: add it to ALLOWED, and to STYLE's table"
+    )
 
 
-@pytest.mark.parametrize(("stage", "path"), modules(), ids=lambda v: str(v.relative_to(PACKAGE)) if isinstance(v, Path) else v)
+@pytest.mark.parametrize(
+    ("stage", "path"), modules(), ids=lambda v: str(v.relative_to(PACKAGE)) if isinstance(v, Path) else v
+)
 def test_imports_point_down_the_pipeline(stage: str, path: Path) -> None:
     imported = booklet_imports(path) - {stage}
     assert imported <= ALLOWED.get(stage, set()), f"{path.name} imports {sorted(imported - ALLOWED[stage])}"
@@ -102,12 +106,16 @@ def names_used(path: Path) -> tuple[set[str], set[str]]:
     return names, strings
 
 
-@pytest.mark.parametrize(("stage", "path"), modules(), ids=lambda v: str(v.relative_to(PACKAGE)) if isinstance(v, Path) else v)
+@pytest.mark.parametrize(
+    ("stage", "path"), modules(), ids=lambda v: str(v.relative_to(PACKAGE)) if isinstance(v, Path) else v
+)
 def test_clock_environment_and_printing_stay_at_the_edges(stage: str, path: Path) -> None:
     names, strings = names_used(path)
     if stage not in CLOCK_AND_EPOCH:
         assert "SOURCE_DATE_EPOCH" not in strings, f"{path.name} reads SOURCE_DATE_EPOCH: only cli.py may"
-        assert not {"now", "utcnow", "today"} & names, f"{path.name} asks for the time: take `built_at` instead"
+        assert not {"now", "utcnow", "today"} & names, (
+            f"{path.name} asks for the time: take `built_at` instead"
+        )
     if stage not in ENVIRONMENT:
         assert not {"environ", "getenv"} & names, f"{path.name} reads the environment"
     if stage not in PRINTERS:
@@ -121,7 +129,13 @@ def test_exit_codes_are_defined_in_one_place() -> None:
             assert not {"exit", "_exit"} & names, f"{path.name} exits: only cli.py chooses the exit code"
     from booklet import cli
 
-    assert (cli.EXIT_OK, cli.EXIT_INPUT, cli.EXIT_USAGE, cli.EXIT_BUG, cli.EXIT_INTERRUPTED) == (0, 1, 2, 70, 130)
+    assert (cli.EXIT_OK, cli.EXIT_INPUT, cli.EXIT_USAGE, cli.EXIT_BUG, cli.EXIT_INTERRUPTED) == (
+        0,
+        1,
+        2,
+        70,
+        130,
+    )
 
 
 def test_only_cli_catches_booklet_errors_to_print_them() -> None:

@@ -30,7 +30,11 @@ from booklet.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EARLIER = {"pdf": b"%PDF-1.7 an earlier build\n", "epub": b"PK an earlier build\n", "html": b"<!DOCTYPE html>earlier\n"}
+EARLIER = {
+    "pdf": b"%PDF-1.7 an earlier build\n",
+    "epub": b"PK an earlier build\n",
+    "html": b"<!DOCTYPE html>earlier\n",
+}
 YAML_HINT = "check the quoting and indentation"
 MAPPING = "not a YAML mapping: write `key: value` lines, such as `title: …`"
 SIZES = "A4, A5, A6, B5, Letter, 6x9"
@@ -85,7 +89,9 @@ def stage(tmp_path: Path, case: str) -> tuple[Path, Path]:
 
 
 def assert_untouched(out: Path, case: str) -> None:
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{case}.{kind}" for kind in EARLIER), "a file was added"
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{case}.{kind}" for kind in EARLIER), (
+        "a file was added"
+    )
     for kind, data in EARLIER.items():
         assert (out / f"{case}.{kind}").read_bytes() == data
 
@@ -107,7 +113,9 @@ def diagnostics(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
-def test_bad_input_gives_one_located_error(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_gives_one_located_error(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source, out = stage(tmp_path, case)
     code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub,html")
     assert code == 1
@@ -124,7 +132,9 @@ def test_a_missing_source_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (tmp_path / "out").exists()
 
 
-def test_an_output_folder_that_cannot_be_made_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_output_folder_that_cannot_be_made_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # We run as root, so permissions would not stop a write: a file where a folder must be does.
     source, out = stage(tmp_path, "utf8-bom")
     blocker = out / "not-a-folder"
@@ -132,18 +142,26 @@ def test_an_output_folder_that_cannot_be_made_is_an_error(tmp_path: Path, capsys
     target = blocker / "dist"
     code, _, stderr = run(capsys, "build", str(source), "--out", str(target), "--format", "epub,html")
     assert code == 1
-    assert stderr == f"{target}: error: cannot create the output folder (Not a directory): choose another with --out\n"
+    assert (
+        stderr
+        == f"{target}: error: cannot create the output folder (Not a directory): choose another with --out\n"
+    )
     assert blocker.read_bytes() == b"a file\n"
     blocker.unlink()
     assert_untouched(out, "utf8-bom")
 
 
-def test_an_output_path_that_is_a_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_output_path_that_is_a_file_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source, out = stage(tmp_path, "utf8-bom")
     target = out / "utf8-bom.pdf"
     code, _, stderr = run(capsys, "build", str(source), "--out", str(target), "--format", "epub")
     assert code == 1
-    assert stderr == f"{target}: error: cannot create the output folder (File exists): choose another with --out\n"
+    assert (
+        stderr
+        == f"{target}: error: cannot create the output folder (File exists): choose another with --out\n"
+    )
     assert_untouched(out, "utf8-bom")
 
 
@@ -164,14 +182,21 @@ def test_an_uncited_footnote_is_a_warning(tmp_path: Path, capsys: pytest.Capture
     assert (code, stderr.splitlines()) == (0, [warning])
     assert (out / "footnote-never-cited.html").read_bytes() != EARLIER["html"]
     source, out = stage(tmp_path / "strict", "footnote-never-cited")
-    code, stdout, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "html", "--strict")
+    code, stdout, stderr = run(
+        capsys, "build", str(source), "--out", str(out), "--format", "html", "--strict"
+    )
     warning = f"{source}/01-one.md:7: warning: footnote [^sip] is defined but never cited"
     assert (code, stdout) == (1, "")
-    assert stderr.splitlines() == [warning, "booklet: error: warnings are errors with --strict: nothing was written"]
+    assert stderr.splitlines() == [
+        warning,
+        "booklet: error: warnings are errors with --strict: nothing was written",
+    ]
     assert_untouched(out, "footnote-never-cited")
 
 
-def test_unsafe_html_is_dropped_with_a_warning_per_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unsafe_html_is_dropped_with_a_warning_per_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source, out = stage(tmp_path, "unsafe-html")
     code, _, stderr = run(capsys, "build", str(source), "--out", str(out), "--format", "epub,html")
     chapter = f"{source}/01-one.md"
@@ -205,11 +230,11 @@ class _Pictures(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
         pass
 
 
-@pytest.fixture()
+@pytest.fixture
 def picture_server() -> Iterator[tuple[str, list[str]]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pictures)
     hits: ClassVar[list[str]] = []
@@ -230,13 +255,18 @@ def remote_booklet(tmp_path: Path, url: str) -> Path:
 
 
 def test_a_remote_image_is_fetched_once_into_the_cache(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], picture_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    picture_server: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base, hits = picture_server
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = remote_booklet(tmp_path, f"{base}/picture.png")
     for _ in range(2):
-        code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--format", "html", "--fetch-remote")
+        code, _, stderr = run(
+            capsys, "build", str(source), "--out", str(tmp_path / "out"), "--format", "html", "--fetch-remote"
+        )
         assert (code, stderr) == (0, "")
     assert hits == ["/picture.png"]
     assert len(list((tmp_path / "cache" / "booklet" / "remote").iterdir())) == 1
@@ -244,7 +274,10 @@ def test_a_remote_image_is_fetched_once_into_the_cache(
 
 
 def test_a_remote_image_that_fails_is_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], picture_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    picture_server: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base, _ = picture_server
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -252,7 +285,10 @@ def test_a_remote_image_that_fails_is_a_clear_error(
     source = remote_booklet(tmp_path, url)
     code, _, stderr = run(capsys, "build", str(source), "--out", str(tmp_path / "out"), "--fetch-remote")
     assert code == 1
-    assert stderr == f"{source}/01-one.md:5: error: cannot fetch remote image `{url}`: the server answered 404 Not Found: check the address\n"
+    assert (
+        stderr
+        == f"{source}/01-one.md:5: error: cannot fetch remote image `{url}`: the server answered 404 Not Found: check the address\n"
+    )
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "cache" / "booklet" / "remote").exists()
 
@@ -301,8 +337,12 @@ def test_a_remote_image_that_never_answers_times_out(
 
 def booklet_process(*args: str, **kwargs: object) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "booklet", *args], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,  # type: ignore[call-overload]
+        [sys.executable, "-m", "booklet", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,  # type: ignore[call-overload]
     )
 
 
@@ -321,7 +361,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2
     assert "--format: unknown format docx; choose from pdf,epub,html" in stderr
-    process = booklet_process("build", str(FIXTURES / "utf8-bom"), env={**os.environ, "SOURCE_DATE_EPOCH": "yesterday"})
+    process = booklet_process(
+        "build", str(FIXTURES / "utf8-bom"), env={**os.environ, "SOURCE_DATE_EPOCH": "yesterday"}
+    )
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2
     assert "SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'" in stderr
@@ -334,8 +376,12 @@ def test_an_interrupted_build_leaves_earlier_outputs_intact(tmp_path: Path, sign
     source.mkdir(parents=True)
     (source / "booklet.yml").write_text("title: Long\nlanguage: en\n", encoding="utf-8")
     for number in range(1, 61):
-        text = "\n\n".join(f"Paragraph {n} of chapter {number}, with some words to lay out." for n in range(40))
-        (source / f"{number:03d}.md").write_text(f"---\ntitle: Chapter {number}\n---\n\n{text}\n", encoding="utf-8")
+        text = "\n\n".join(
+            f"Paragraph {n} of chapter {number}, with some words to lay out." for n in range(40)
+        )
+        (source / f"{number:03d}.md").write_text(
+            f"---\ntitle: Chapter {number}\n---\n\n{text}\n", encoding="utf-8"
+        )
     out = tmp_path / "dist"
     out.mkdir()
     for kind, data in EARLIER.items():
@@ -353,8 +399,8 @@ def test_an_interrupted_build_leaves_earlier_outputs_intact(tmp_path: Path, sign
 # --- metadata with markup characters comes out as text in every output ---------------------
 
 HOSTILE_TITLE = "Fish & Chips <b>bold</b> \"quoted\" 'single'"
-HOSTILE_AUTHORS = ["A & B <a@b.example>", "O'Brien \"Quote\""]
-HOSTILE_CHAPTER = "<i>Chapter</i> & \"one\" <script>alert(2)</script>"
+HOSTILE_AUTHORS = ["A & B <a@b.example>", 'O\'Brien "Quote"']
+HOSTILE_CHAPTER = '<i>Chapter</i> & "one" <script>alert(2)</script>'
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 
 
@@ -375,7 +421,8 @@ def test_hostile_metadata_is_text_in_the_epub(hostile: Path) -> None:
     with zipfile.ZipFile(hostile / "hostile-metadata.epub") as epub:
         documents = {
             name: etree.fromstring(epub.read(name))  # every XML file is well-formed
-            for name in epub.namelist() if name.endswith((".xhtml", ".opf", ".ncx", ".xml"))
+            for name in epub.namelist()
+            if name.endswith((".xhtml", ".opf", ".ncx", ".xml"))
         }
     opf = next(doc for name, doc in documents.items() if name.endswith(".opf"))
     dc = {"dc": "http://purl.org/dc/elements/1.1/"}
@@ -387,7 +434,9 @@ def test_hostile_metadata_is_text_in_the_epub(hostile: Path) -> None:
     nav = next(doc for name, doc in documents.items() if name.endswith("nav.xhtml"))
     assert HOSTILE_CHAPTER in nav.xpath("//x:nav//x:a/text()", namespaces=XHTML)
     for name, document in documents.items():
-        assert not document.xpath("//x:script | //x:b[ancestor::x:title] | //x:i[ancestor::x:h1]", namespaces=XHTML), name
+        assert not document.xpath(
+            "//x:script | //x:b[ancestor::x:title] | //x:i[ancestor::x:h1]", namespaces=XHTML
+        ), name
 
 
 def test_hostile_metadata_is_text_in_the_web_page(hostile: Path) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from booklet.fonts import font_face
 from booklet.cover import NO_LINE_END, NO_LINE_START, _font, make_cover, wrap
+from booklet.fonts import font_face
 from booklet.model import Metadata
 
 TITLES = [

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
-from validators import EpubReports, format_messages
 
 from booklet.pdf.typeset import typeset_print_html
 from booklet.scripts import join_names, writing_system
 from booklet.theme import labels
+from validators import EpubReports, format_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -27,7 +27,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("Makefile", "pyproject.toml", "setup.py", "requirements.lock"):
         shutil.copy2(ROOT / name, root / name)
     for name in ("booklet", "templates", "tools"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+        shutil.copytree(
+            ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules")
+        )
     shutil.copytree(FIXTURES / "image-local", root / "content" / "alpha")
     shutil.copytree(FIXTURES / "utf8-bom", root / "content" / "beta")
     (root / ".venv").mkdir()
@@ -43,7 +45,12 @@ def make(project: Path, *args: str) -> str:
         newest = max((project / name).stat().st_mtime_ns for name in ("pyproject.toml", "setup.py", "requirements.lock"))
         os.utime(project / ".venv" / ".installed", ns=(newest, newest))
     result = subprocess.run(
-        ["make", f"PY={sys.executable}", *args], cwd=project, capture_output=True, text=True, timeout=600, check=False,
+        ["make", f"PY={sys.executable}", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
         env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -52,7 +59,9 @@ def make(project: Path, *args: str) -> str:
 
 def built(output: str) -> list[str]:
     """The booklets a `make` run built (or, with -n, would build)."""
-    return sorted(line.split("content/")[1].split()[0] for line in output.splitlines() if "-m booklet build" in line)
+    return sorted(
+        line.split("content/")[1].split()[0] for line in output.splitlines() if "-m booklet build" in line
+    )
 
 
 def later(*paths: Path) -> None:
@@ -68,7 +77,9 @@ def test_make_j2_builds_each_booklet_once_then_nothing(project: Path) -> None:
     for name in ("alpha", "beta"):
         for kind in ("pdf", "epub", "html"):
             assert (project / "dist" / f"{name}.{kind}").stat().st_size > 1000
-    assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")], "a temporary file was left"
+    assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")], (
+        "a temporary file was left"
+    )
     again = make(project)
     assert built(again) == []
     assert NOTHING in again.splitlines()
@@ -86,7 +97,9 @@ def test_make_j2_builds_each_booklet_once_then_nothing(project: Path) -> None:
         ("requirements.lock", ["alpha", "beta"]),  # new dependencies: the venv is set up again
     ],
 )
-def test_a_change_rebuilds_only_the_booklets_that_depend_on_it(project: Path, changed: str, rebuilt: list[str]) -> None:
+def test_a_change_rebuilds_only_the_booklets_that_depend_on_it(
+    project: Path, changed: str, rebuilt: list[str]
+) -> None:
     if not (project / "dist" / "alpha.pdf").exists():
         make(project, "-j2")
     outputs = sorted((project / "dist").iterdir())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+
 from validators import (
     EpubReports,
     ToolMissing,
@@ -175,7 +176,7 @@ def test_missing_tools_fail_loudly(epubs: dict[str, Path], monkeypatch: pytest.M
 
 
 def test_a_missing_epub_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no-such.epub"):
+    with pytest.raises(FileNotFoundError, match=r"no-such\.epub"):
         run_epubcheck([tmp_path / "no-such.epub"])
 
 

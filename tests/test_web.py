@@ -25,15 +25,21 @@ KAMAILIO = ROOT / "content" / "kamailio-in-action"
 NAME = "kamailio-in-action"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE, DESKTOP = {"width": 375, "height": 812}, {"width": 1280, "height": 900}
 
 
 def run_booklet(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "booklet", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "booklet", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +78,9 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    assert CHROMIUM.is_file(), "Chromium is missing: run tools/install-test-deps.sh (apt-get install chromium)"
+    assert CHROMIUM.is_file(), (
+        "Chromium is missing: run tools/install-test-deps.sh (apt-get install chromium)"
+    )
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -116,7 +124,9 @@ def opened(request: pytest.FixtureRequest, browser: Browser, page_file: Path) ->
 
 def test_the_page_is_one_file(tree: lxml_html.HtmlElement, page_file: Path) -> None:
     assert tree.xpath("//link[@rel='stylesheet']") == []
-    assert [s.get("type") for s in tree.xpath("//script")] == ["application/ld+json"], "no script is needed to read"
+    assert [s.get("type") for s in tree.xpath("//script")] == ["application/ld+json"], (
+        "no script is needed to read"
+    )
     sources = tree.xpath("//@src")
     assert sources and all(src.startswith("data:image/") for src in sources)
     css = "".join(tree.xpath("//style/text()"))
@@ -142,7 +152,10 @@ def test_headings_go_down_one_level_at_a_time(tree: lxml_html.HtmlElement) -> No
 def test_open_graph_and_json_ld(tree: lxml_html.HtmlElement, built: Path) -> None:
     og = {m.get("property"): m.get("content") for m in tree.xpath("//meta[starts-with(@property, 'og:')]")}
     assert og["og:type"] == "book" and og["og:title"] == "《Kamailio实战》内容及特色"
-    assert og["og:image"] == f"{NAME}-cover.png" and (built / og["og:image"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (
+        og["og:image"] == f"{NAME}-cover.png"
+        and (built / og["og:image"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    )
     (data,) = [json.loads(s.text) for s in tree.xpath("//script[@type='application/ld+json']")]
     assert data["@context"] == "https://schema.org" and data["@type"] == "Book"
     assert data["name"] == "《Kamailio实战》内容及特色" and data["inLanguage"] == "zh-CN"
@@ -164,7 +177,9 @@ def test_an_authors_jpeg_cover_stays_a_jpeg(tmp_path: Path) -> None:
     assert tree.xpath("string(//img[@class='cover']/@src)").startswith("data:image/jpeg;base64,")
 
 
-def test_download_links_are_relative_and_only_to_files_beside_it(tree: lxml_html.HtmlElement, tmp_path: Path) -> None:
+def test_download_links_are_relative_and_only_to_files_beside_it(
+    tree: lxml_html.HtmlElement, tmp_path: Path
+) -> None:
     assert tree.xpath("//p[@class='downloads']/a/@href") == [f"{NAME}.pdf", f"{NAME}.epub"]
     (tmp_path / f"{NAME}.epub").write_bytes(b"an earlier build")
     result = run_booklet("build", str(KAMAILIO), "--out", str(tmp_path), "--format", "html")
@@ -196,12 +211,16 @@ def test_no_request_leaves_the_file(opened: Opened, screenshots: Path) -> None:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1280px"])
-def test_dark_scheme_follows_the_system(browser: Browser, page_file: Path, viewport: dict[str, int], screenshots: Path) -> None:
+def test_dark_scheme_follows_the_system(
+    browser: Browser, page_file: Path, viewport: dict[str, int], screenshots: Path
+) -> None:
     backgrounds = {}
     for scheme in ("light", "dark"):
         opened = open_page(browser, page_file, viewport, scheme)
         opened.page.screenshot(path=screenshots / f"web-{viewport['width']}-{scheme}.png")
-        backgrounds[scheme] = opened.page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        backgrounds[scheme] = opened.page.evaluate(
+            "getComputedStyle(document.documentElement).backgroundColor"
+        )
         opened.page.context.close()
     assert backgrounds["light"] == "rgb(253, 252, 248)" and backgrounds["dark"] == "rgb(23, 24, 26)"
 
@@ -220,7 +239,7 @@ def test_the_footnote_opens_next_to_its_call(opened: Opened, screenshots: Path) 
     above = 0 <= call["y"] - (note["y"] + note["height"]) <= 16
     assert below or above, (call, note)
     assert note["x"] <= call["x"] <= note["x"] + note["width"], (call, note)
-    assert 0 <= note["x"] and note["x"] + note["width"] <= page.viewport_size["width"]
+    assert note["x"] >= 0 and note["x"] + note["width"] <= page.viewport_size["width"]
     page.screenshot(path=screenshots / f"web-{page.viewport_size['width']}-footnote.png")
     page.keyboard.press("Escape")
     assert page.locator(".note-popover:popover-open").count() == 0
@@ -244,7 +263,10 @@ def test_the_contents_jump_to_each_chapter(opened: Opened) -> None:
         assert heading is not None, target
         top = 0.0 if wide else page.locator("nav.bar").bounding_box()["height"]
         at_end = page.evaluate("Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight")
-        assert top <= heading["y"] <= (top + 120 if not at_end else page.viewport_size["height"] - 40), (target, heading)
+        assert top <= heading["y"] <= (top + 120 if not at_end else page.viewport_size["height"] - 40), (
+            target,
+            heading,
+        )
         if wide:  # the contents stay in view beside the text
             nav = page.locator("nav.contents").bounding_box()
             assert nav is not None and nav["y"] >= 0 and nav["x"] + nav["width"] <= heading["x"]
@@ -300,10 +322,13 @@ def test_print_hides_the_navigation(browser: Browser, page_file: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("viewport", "scheme"), [(PHONE, "light"), (DESKTOP, "light"), (PHONE, "dark"), (DESKTOP, "dark")],
+    ("viewport", "scheme"),
+    [(PHONE, "light"), (DESKTOP, "light"), (PHONE, "dark"), (DESKTOP, "dark")],
     ids=["375px-light", "1280px-light", "375px-dark", "1280px-dark"],
 )
-def test_axe_finds_no_violation(browser: Browser, page_file: Path, viewport: dict[str, int], scheme: str) -> None:
+def test_axe_finds_no_violation(
+    browser: Browser, page_file: Path, viewport: dict[str, int], scheme: str
+) -> None:
     assert AXE.is_file(), f"{AXE} is missing: run tools/install-test-deps.sh"
     opened = open_page(browser, page_file, viewport, scheme)
     page = opened.page
@@ -361,7 +386,9 @@ def hostile_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     (source / "booklet.yml").write_text('title: "A Field Guide"\nlanguage: en\n', encoding="utf-8")
     (source / "01-start.md").write_text(HOSTILE_CHAPTER, encoding="utf-8")
-    (source / "02-more.md").write_text('---\ntitle: "More"\n---\n\nA second chapter.[^quote]\n\n[^quote]: Again.\n', encoding="utf-8")
+    (source / "02-more.md").write_text(
+        '---\ntitle: "More"\n---\n\nA second chapter.[^quote]\n\n[^quote]: Again.\n', encoding="utf-8"
+    )
     out = source.parent / "out"
     result = run_booklet("build", str(source), "--out", str(out), "--format", "html")
     assert result.returncode == 0, result.stderr
@@ -381,7 +408,9 @@ def test_an_english_booklet_speaks_english_with_unique_ids(hostile_page: Path) -
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-def test_an_unusual_booklet_fits_and_every_note_opens_beside_its_call(browser: Browser, hostile_page: Path, width: int) -> None:
+def test_an_unusual_booklet_fits_and_every_note_opens_beside_its_call(
+    browser: Browser, hostile_page: Path, width: int
+) -> None:
     opened = open_page(browser, hostile_page, {"width": width, "height": 700})
     page = opened.page
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -394,8 +423,11 @@ def test_an_unusual_booklet_fits_and_every_note_opens_beside_its_call(browser: B
         assert note.count() == 1
         call, box = button.bounding_box(), note.bounding_box()
         assert call and box
-        assert abs(box["y"] - (call["y"] + call["height"])) <= 16 or abs(call["y"] - (box["y"] + box["height"])) <= 16
-        assert 0 <= box["x"] and box["x"] + box["width"] <= width
+        assert (
+            abs(box["y"] - (call["y"] + call["height"])) <= 16
+            or abs(call["y"] - (box["y"] + box["height"])) <= 16
+        )
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
         page.keyboard.press("Escape")
     assert AXE.is_file(), f"{AXE} is missing: run tools/install-test-deps.sh"
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))

@@ -9,6 +9,9 @@ of its own, into OUT/<case>/. Then it lists, file by file, what differs from a r
 
     tools/compare-outputs.py build TREE OUT     build with TREE/.venv (cwd TREE) into OUT
     tools/compare-outputs.py compare BASE NEW   list the files that differ; exit 1 if any
+    tools/compare-outputs.py explain BASE NEW   the distinct lines that changed in the differing
+                                                HTML pages and EPUB entries (zip entries compared
+                                                one by one), with how many files each changed in
     tools/compare-outputs.py [BASE]             build this tree into /tmp/current-out, compare
                                                 with BASE (default /tmp/baseline-out)
 
@@ -19,9 +22,12 @@ of two trees read the same.
 
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 EPOCH = "1700000000"
@@ -30,7 +36,9 @@ HERE = Path(__file__).resolve().parent.parent
 
 def cases(tree: Path) -> list[tuple[str, str]]:
     """(case name, source relative to the tree), sorted."""
-    found = [(f"content-{p.parent.name}", f"content/{p.parent.name}") for p in tree.glob("content/*/booklet.yml")]
+    found = [
+        (f"content-{p.parent.name}", f"content/{p.parent.name}") for p in tree.glob("content/*/booklet.yml")
+    ]
     for folder in (tree / "tests/fixtures").iterdir():
         if folder.name == "post":
             found += [(f"post-{p.stem}", f"tests/fixtures/post/{p.name}") for p in folder.glob("*.md")]
@@ -74,9 +82,44 @@ def compare(base: Path, new: Path) -> int:
                 continue
             differ += 1
             print(f"{name}/{file}: {state}")
-    count = sum(1 for p in base.glob("*/*"))
+    count = sum(1 for p in base.glob("*/*") if not p.parent.name.startswith("."))
     print(f"{count} files in the base build; {differ} differ")
     return 1 if differ else 0
+
+
+def _texts(path: Path) -> dict[str, str]:
+    """A page's text, or each text entry of an EPUB (zip), by name."""
+    if path.suffix == ".epub":
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith((".xhtml", ".css", ".opf", ".ncx"))]
+            return {n: archive.read(n).decode("utf-8") for n in names}
+    if path.suffix in (".html", ".txt"):
+        return {"": path.read_text(encoding="utf-8")}
+    return {}
+
+
+def explain(base: Path, new: Path) -> int:
+    changed: Counter[str] = Counter()
+    other = []
+    for old in sorted(p for p in base.glob("*/*") if not p.parent.name.startswith(".")):
+        fresh = new / old.parent.name / old.name
+        if not fresh.exists() or fresh.read_bytes() == old.read_bytes():
+            continue
+        a, b = _texts(old), _texts(fresh)
+        if not a:
+            other.append(f"{old.parent.name}/{old.name}")
+        lines = set()
+        for name in sorted(set(a) | set(b)):
+            diff = difflib.unified_diff(
+                a.get(name, "").splitlines(), b.get(name, "").splitlines(), n=0, lineterm=""
+            )
+            lines |= {line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")}
+        changed.update(lines)
+    for line, count in sorted(changed.items(), key=lambda item: (-item[1], item[0])):
+        print(f"{count:3d} files  {line[:160]}")
+    for name in other:
+        print(f"binary, differs: {name}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -85,7 +128,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["compare"] and len(argv) == 3:
         return compare(Path(argv[1]), Path(argv[2]))
-    if len(argv) <= 1 and not argv[:1] == ["-h"]:
+    if argv[:1] == ["explain"] and len(argv) == 3:
+        return explain(Path(argv[1]), Path(argv[2]))
+    if len(argv) <= 1 and argv[:1] != ["-h"]:
         base = Path(argv[0] if argv else "/tmp/baseline-out")
         build(HERE, Path("/tmp/current-out"))
         return compare(base, Path("/tmp/current-out"))

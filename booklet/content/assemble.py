@@ -94,7 +94,7 @@ def check_links(drafts: list[Draft], metadata: Metadata, diagnostics: Diagnostic
             anchor.drop_tag()  # its href was dropped by the sanitizer, with a warning
         for link in draft.tree.xpath(".//a[@href]"):
             href = link.get("href")
-            if link.get("class") in ("footnote-ref",) or urlsplit(href).scheme in ("http", "https", "mailto"):
+            if link.get("class") == "footnote-ref" or urlsplit(href).scheme in ("http", "https", "mailto"):
                 continue
             if href.startswith("/") and not href.startswith("//") and metadata.base_url:
                 link.set("href", urljoin(metadata.base_url, href))
@@ -218,16 +218,17 @@ def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
     headings = [Heading(1, draft.title, chapter_id)]
     above: list[tuple[int, int]] = []  # (level written, level given) of the headings this one is under
     for number, element in enumerate(found, start=1):
-        written = int(element.tag[1])
+        written = int(str(element.tag)[1])
         while above and above[-1][0] >= written:
             above.pop()
         level = min(above[-1][1] + 1 if above else 2, 6)
         above.append((written, level))
         element.tag = f"h{level}"
-        element.set("id", f"{chapter_id}-s{number:02d}")
+        heading_id = f"{chapter_id}-s{number:02d}"
+        element.set("id", heading_id)
         text = element.text_content().strip()
         if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
-            headings.append(Heading(level, text, element.get("id")))
+            headings.append(Heading(level, text, heading_id))
     return tuple(headings)
 
 

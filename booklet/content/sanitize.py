@@ -176,7 +176,7 @@ def _find_dropped(html: str) -> tuple[Dropped, ...]:
 
 
 def _dropped_from(element: lxml_html.HtmlElement) -> list[Dropped]:
-    tag = element.tag.lower()
+    tag = str(element.tag).lower()
     if tag in DROPPED_WITH_CONTENT:
         return [Dropped(f"<{tag}", f"raw HTML `<{tag}>` is not allowed: it is dropped with its content")]
     if tag not in SAFE_TAGS:

@@ -169,7 +169,7 @@ def _definition_end(lines: list[str], start: int) -> int:
         if DEFINITION.match(line):
             break
         if line.strip() == "":
-            following = next((l for l in lines[end + 1 :] if l.strip()), "")
+            following = next((text for text in lines[end + 1 :] if text.strip()), "")
             if not following.startswith(("    ", "\t")):
                 break
         elif not line.startswith(("    ", "\t")) and lines[end - 1].strip() == "":

@@ -137,14 +137,16 @@ def _mark_noterefs(tree: etree._Element) -> None:
         call.set(f"{{{EPUB_NS}}}type", "noteref")
         call.set("role", "doc-noteref")
         call.set("class", "noteref duokan-footnote")
-        if call.getparent().tag == f"{{{XHTML_NS}}}sup":
-            _keep_with_previous_character(call.getparent())
+        sup = call.getparent()
+        if sup is not None and sup.tag == f"{{{XHTML_NS}}}sup":
+            _keep_with_previous_character(sup)
 
 
 def _keep_with_previous_character(sup: etree._Element) -> None:
     """A call never starts a line (clreq §3.1.7): it and the character before it go into one
     `<span class="nobreak">`, which epub.css keeps on one line."""
     parent, previous = sup.getparent(), sup.getprevious()
+    assert parent is not None  # a call's <sup> sits in a paragraph
     text = previous.tail if previous is not None else parent.text
     if not text or text[-1].isspace():
         return

@@ -60,8 +60,9 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
             "dtb:maxPageNumber": max(pages, default=0),
         }
         for meta in ncx.iterfind(f"{{{NCX_NS}}}head/{{{NCX_NS}}}meta"):
-            if meta.get("name") in counts:
-                meta.set("content", str(counts[meta.get("name")]))
+            name = meta.get("name")
+            if name is not None and name in counts:
+                meta.set("content", str(counts[name]))
         if self.page_breaks:
             page_list = etree.SubElement(ncx, f"{{{NCX_NS}}}pageList")
             for mark in self.page_breaks:

@@ -47,7 +47,9 @@ def _compact_cff(data: bytes) -> bytes | None:
     charset = top.charset
     keep = [gid for gid in range(len(index)) if gid == 0 or index.offsets[gid + 1] - index.offsets[gid] > 1]
     names = [".notdef", *(f"cid{gid:05d}" for gid in keep[1:])]
-    glyphs = {name: top.CharStrings[charset[gid]] for name, gid in zip(names, keep)}  # raw, desubroutinized
+    glyphs = {
+        name: top.CharStrings[charset[gid]] for name, gid in zip(names, keep, strict=True)
+    }  # raw, desubroutinized
     selectors = top.FDSelect.gidArray
     top.CharStrings.charStringsIndex = None
     top.CharStrings.charStringsAreIndexed = 0
