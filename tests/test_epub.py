@@ -232,7 +232,7 @@ def test_kindle_every_note_and_every_call_carry_their_semantics(built: dict[str,
     """Kindle pops up a note only when every note has epub:type footnote and role doc-footnote,
     and the call epub:type noteref (Distributed Proofreaders' tests, guiguts-py #1952)."""
     found = 0
-    for file_name, tree, call, note in notes_of(epub_of(built, name)):
+    for file_name, _tree, call, note in notes_of(epub_of(built, name)):
         assert call.get("role") == "doc-noteref" and re.fullmatch(r"\d+", call.text) and len(call) == 0
         assert note.tag == f"{{{NS['x']}}}div" and note.get(EPUB_TYPE) == "footnote", file_name
         assert note.get("role") == "doc-footnote", file_name

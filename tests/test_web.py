@@ -441,7 +441,9 @@ def test_sibling_rules_reach_across_the_page_anchors() -> None:
     """An empty page anchor (`.page`: the web page's #p12, the EPUB's page break) between two
     blocks must not change how they look: every `X + p` rule also has its `X + .page + p`."""
     for sheet in ("web.css", "latin.css"):
-        css = re.sub(r"/\*.*?\*/", "", (ROOT / "templates" / sheet).read_text(encoding="utf-8"), flags=re.DOTALL)
+        css = re.sub(
+            r"/\*.*?\*/", "", (ROOT / "templates" / sheet).read_text(encoding="utf-8"), flags=re.DOTALL
+        )
         selectors = {s.strip() for rule in re.findall(r"([^{}]+)\{", css) for s in rule.split(",")}
         pairs = {s for s in selectors if re.fullmatch(r"[^+]+ \+ p", s)}
         assert pairs and all(s.replace(" + p", " + .page + p") in selectors for s in pairs), sheet

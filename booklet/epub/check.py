@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
-from booklet.errors import Location, Warning
+from booklet.errors import Location, BookletWarning
 from booklet.model import Booklet
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -49,23 +49,23 @@ class _Item:
     properties: tuple[str, ...]
 
 
-def check_epub(data: bytes, path: Path) -> tuple[Warning, ...]:
+def check_epub(data: bytes, path: Path) -> tuple[BookletWarning, ...]:
     """Every hazard found in the EPUB `data`, reported under `path`, in file order."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        return (Warning(Location(path), "not a zip file, so not an EPUB"),)
+        return (BookletWarning(Location(path), "not a zip file, so not an EPUB"),)
     with archive:
         found = [_at(path, name, None, message) for name in archive.namelist() for message in _name(name)]
         items = _manifest(archive)
         if items is None:
-            found.append(Warning(Location(path), NO_PACKAGE))
+            found.append(BookletWarning(Location(path), NO_PACKAGE))
             return tuple(found)
         for item in items:
             found += [_at(path, item.href, line, text) for line, text in _item(archive, item)]
         if not any("cover-image" in item.properties for item in items):
             found.append(
-                Warning(
+                BookletWarning(
                     Location(path),
                     'no cover image (a manifest item with properties="cover-image"): Kindle and Kobo show a blank book; name a cover in booklet.yml',
                 )
@@ -73,23 +73,23 @@ def check_epub(data: bytes, path: Path) -> tuple[Warning, ...]:
     return tuple(found)
 
 
-def check_written_epub(booklet: Booklet, data: bytes, path: Path) -> tuple[Warning, ...]:
+def check_written_epub(booklet: Booklet, data: bytes, path: Path) -> tuple[BookletWarning, ...]:
     """`check_epub` for the EPUB of `booklet`: a hazard in a note is reported where the author
     wrote the note (`01-one.md:7: warning: note [^sip] holds …`), once for a shared note."""
     notes = {note.id: note for chapter in booklet.chapters for note in chapter.footnotes}
-    found: list[Warning] = []
+    found: list[BookletWarning] = []
     for warning in check_epub(data, path):
         match = re.match(r'note "([^"]+)" (.*)', warning.message)  # `_notes`' messages
         note = notes.get(match.group(1)) if match else None
         if match and note is not None:
-            warning = Warning(Location(note.source, note.line), f"note [^{note.label}] {match.group(2)}")
+            warning = BookletWarning(Location(note.source, note.line), f"note [^{note.label}] {match.group(2)}")
         if warning not in found:
             found.append(warning)
     return tuple(found)
 
 
-def _at(path: Path, member: str, line: int | None, message: str) -> Warning:
-    return Warning(Location(Path(f"{path}/{member}"), line), message)
+def _at(path: Path, member: str, line: int | None, message: str) -> BookletWarning:
+    return BookletWarning(Location(Path(f"{path}/{member}"), line), message)
 
 
 def _name(name: str) -> Iterator[str]:

@@ -46,7 +46,10 @@ def shape_for_web(
 
 
 def _shape_chapter(
-    chapter: Chapter, labels: tuple[str, str, str, str], sources: Mapping[str, str], openings: Mapping[str, int]
+    chapter: Chapter,
+    labels: tuple[str, str, str, str],
+    sources: Mapping[str, str],
+    openings: Mapping[str, int],
 ) -> Chapter:
     footnotes = tuple(_inline_note_images(note, sources) for note in chapter.footnotes)
     chapter = dataclasses.replace(chapter, footnotes=footnotes)
@@ -88,7 +91,9 @@ def _inline_note_images(note: Footnote, sources: Mapping[str, str]) -> Footnote:
         return note
     root = fragment_tree(note.html)
     _inline_images(root, sources)
-    html = (root.text or "") + "".join(etree.tostring(child, encoding="unicode", method="xml") for child in root)
+    html = (root.text or "") + "".join(
+        etree.tostring(child, encoding="unicode", method="xml") for child in root
+    )
     return dataclasses.replace(note, html=html)
 
 
