@@ -253,7 +253,8 @@ def _ace_environment() -> dict[str, str]:
     chromium = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or _which("chromium", "chromium")
     if not os.access(chromium, os.X_OK):
         raise ToolMissing(f"Chromium at PUPPETEER_EXECUTABLE_PATH={chromium}")
-    return {**os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
+    # Ace gives Chromium 5 s to start (ACE_TIMEOUT_INITIAL); on a loaded machine that is too few.
+    return {"ACE_TIMEOUT_INITIAL": "60000", **os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
 
 
 def _ace_one(epub: Path, env: dict[str, str]) -> list[Message]:
