@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Self
 
 import pytest
-from validators import EpubReports, format_messages
 
 from booklet.cli import main
+from validators import EpubReports, format_messages
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 FONT_FACE_USAGE = "CSS-028"  # EPUBCheck's note that a @font-face is used: expected when one is embedded

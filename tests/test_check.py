@@ -214,8 +214,10 @@ def test_a_zip_without_a_package_document() -> None:
     files = clean_files()
     del files["META-INF/container.xml"]
     assert [str(w) for w in check_epub(zipped(files), Path("book.epub"))] == [
-        "book.epub: warning: no package document (META-INF/container.xml naming an OPF file): "
-        "no reader can open it; EPUBCheck says more"
+        (
+            "book.epub: warning: no package document (META-INF/container.xml naming an OPF file): "
+            "no reader can open it; EPUBCheck says more"
+        )
     ]
 
 

@@ -467,7 +467,9 @@ def test_hostile_metadata_is_text_in_the_pdf(hostile: Path) -> None:
     assert HOSTILE_CHAPTER in titles
 
 
-def test_a_note_too_short_for_kobo_is_a_warning_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_note_too_short_for_kobo_is_a_warning_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The release check runs on every EPUB built; a hazard in a note is reported where the
     author wrote it, once for a note shared by two chapters."""
     source, out = stage(tmp_path, "epub-note-too-short-for-kobo")

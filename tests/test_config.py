@@ -83,16 +83,34 @@ def test_a_control_character_is_located(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("title: X\nauthor: {name: A}\n", "2: error: `author` must be text or a list of texts, not {'name': 'A'}"),
+        (
+            "title: X\nauthor: {name: A}\n",
+            "2: error: `author` must be text or a list of texts, not {'name': 'A'}",
+        ),
         ("title: X\nembed_fonts: maybe\n", "2: error: `embed_fonts` must be true or false, not 'maybe'"),
         ("title: [a, b]\n", "1: error: `title` must be text, not ['a', 'b']"),
-        ("title: X\nfootnote_numbering: page\n", "2: error: `footnote_numbering` must be `chapter` or `booklet`, not 'page'"),
-        ("title: X\nlanguage: english\n", "2: error: `english` is not a BCP 47 language tag (for example zh-CN, en, ja)"),
+        (
+            "title: X\nfootnote_numbering: page\n",
+            "2: error: `footnote_numbering` must be `chapter` or `booklet`, not 'page'",
+        ),
+        (
+            "title: X\nlanguage: english\n",
+            "2: error: `english` is not a BCP 47 language tag (for example zh-CN, en, ja)",
+        ),
         ("title: X\npage_size: a5\n", None),
         ("language: en\ntitle: '   '\n", "2: error: missing `title`: add a line `title: …`"),
-        ("title: X\ncover: missing.png\n", "2: error: image `missing.png` does not exist: check the file name (relative to {dir})"),
-        ("title: X\ncover: booklet.yml\n", "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file"),
-        ("title: X\ncover: ../outside.png\n", "2: error: image `../outside.png` lies outside {dir}, the folder booklet reads: move the image into it and change the path"),
+        (
+            "title: X\ncover: missing.png\n",
+            "2: error: image `missing.png` does not exist: check the file name (relative to {dir})",
+        ),
+        (
+            "title: X\ncover: booklet.yml\n",
+            "2: error: `booklet.yml` is not an image: use a PNG, JPEG or GIF file",
+        ),
+        (
+            "title: X\ncover: ../outside.png\n",
+            "2: error: image `../outside.png` lies outside {dir}, the folder booklet reads: move the image into it and change the path",
+        ),
         ("title: X\nsubtitel: Y\n", "2: error: unknown key `subtitel`: did you mean `subtitle`?"),
         (
             "title: X\nzzz: Y\n",
@@ -114,12 +132,19 @@ def test_values_of_the_wrong_kind_are_located(tmp_path: Path, text: str, expecte
 
 def test_a_good_booklet_yml_gives_typed_metadata() -> None:
     metadata = read_metadata(FIXTURES / "image-local" / "booklet.yml")
-    assert (metadata.title, metadata.language, metadata.page_size, metadata.authors) == ("Fixture", "en", "A5", ())
+    assert (metadata.title, metadata.language, metadata.page_size, metadata.authors) == (
+        "Fixture",
+        "en",
+        "A5",
+        (),
+    )
     assert metadata.identifier == read_metadata(FIXTURES / "utf8-bom" / "booklet.yml").identifier  # stable
 
 
 def test_every_bad_key_and_value_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path / "booklet.yml", "autor: A\ntitle: X\npage_size: 12\nlanguage: 'no such'\nimpose: often\n")
+    path = write(
+        tmp_path / "booklet.yml", "autor: A\ntitle: X\npage_size: 12\nlanguage: 'no such'\nimpose: often\n"
+    )
     assert error_of(read_metadata, path).splitlines() == [
         f"{path}:1: error: unknown key `autor`: did you mean `author`?",
         f"{path}:3: error: `page_size` must be one of A4, A5, A6, B5, Letter, 6x9, not 12",
@@ -133,11 +158,14 @@ def test_values_are_one_line_of_text(tmp_path: Path) -> None:
     metadata = read_metadata(path)
     assert (metadata.title, metadata.authors) == ("Two lines and tabs", ("A B",))
     path = write(tmp_path / "booklet.yml", 'title: "bell \\a"\n')
-    assert error_of(read_metadata, path) == f"{path}:1: error: `title` holds the control character U+0007: remove it"
+    assert (
+        error_of(read_metadata, path)
+        == f"{path}:1: error: `title` holds the control character U+0007: remove it"
+    )
 
 
 def test_a_message_quoting_the_input_stays_on_one_line(tmp_path: Path) -> None:
-    path = write(tmp_path / "booklet.yml", "title: X\nlanguage: \"x\\u2028y\"\n\"subtitl\\r\": Y\n")
+    path = write(tmp_path / "booklet.yml", 'title: X\nlanguage: "x\\u2028y"\n"subtitl\\r": Y\n')
     message = error_of(read_metadata, path)
     assert message.splitlines() == [
         f"{path}:2: error: `x y` is not a BCP 47 language tag (for example zh-CN, en, ja)",

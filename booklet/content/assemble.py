@@ -83,7 +83,9 @@ def _replace(img: lxml_html.HtmlElement, href: str | None, text: str) -> None:
     link = lxml_html.Element("a", {"href": href}) if href else lxml_html.Element("span")
     link.text = text
     link.tail = img.tail
-    img.getparent().replace(img, link)
+    parent = img.getparent()
+    assert parent is not None  # an image in a chapter sits inside its body
+    parent.replace(img, link)
 
 
 def check_links(drafts: list[Draft], metadata: Metadata, diagnostics: Diagnostics) -> None:

@@ -239,8 +239,9 @@ def bcp47(tag: str) -> str:
     """Sites write `zh-cn`, `en_US`: BCP 47 casing (`zh-CN`, `en-US`, `zh-Hant-TW`)."""
     parts = tag.replace("_", "-").split("-")
     fixed = [parts[0].lower()]
-    for part in parts[1:]:
-        fixed.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
+    fixed += [
+        part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part for part in parts[1:]
+    ]
     return "-".join(fixed)
 
 

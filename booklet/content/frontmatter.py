@@ -80,7 +80,7 @@ def when(front: FrontMatter, key: str) -> tuple[date, datetime] | None:
     if isinstance(value, datetime):
         return value.date(), value
     if isinstance(value, date):
-        return value, datetime(value.year, value.month, value.day)
+        return value, datetime(value.year, value.month, value.day)  # noqa: DTZ001 - a day as written, no zone
     match = DATE.match(str(value).strip()) if isinstance(value, str) else None
     try:
         if match is None:

@@ -186,7 +186,7 @@ def _output(expression: str, front: FrontMatter, site: Site, line: int, notes: l
 
 def _split_filters(expression: str) -> list[str]:
     """Split at `|` outside quotes."""
-    return [part for part in re.split(r"""\|(?=(?:[^"']*["'][^"']*["'])*[^"']*$)""", expression)]
+    return list(re.split(r"""\|(?=(?:[^"']*["'][^"']*["'])*[^"']*$)""", expression))
 
 
 def _value(head: str, front: FrontMatter, site: Site) -> str | None:

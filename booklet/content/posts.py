@@ -81,7 +81,7 @@ def _head(site: Site, path: Path, in_drafts: bool) -> PostHead:
     return PostHead(
         front,
         day,
-        written[1] if written else (datetime(day.year, day.month, day.day) if day else None),
+        written[1] if written else (datetime(day.year, day.month, day.day) if day else None),  # noqa: DTZ001 - as written
         _terms(front, "tags", "tag"),
         _terms(front, "categories", "category") or _folder_categories(site, path),
         _terms(front, "series"),
@@ -246,7 +246,7 @@ def _after(head: PostHead, built_at: datetime | None) -> bool:
 def _order(head: PostHead) -> tuple[object, ...]:
     return (
         head.date is None,
-        head.moment.replace(tzinfo=None) if head.moment else datetime.min,
+        head.moment.replace(tzinfo=None) if head.moment else datetime.min,  # noqa: DTZ901 - compared with naive days
         natural_key(head.path.as_posix()),
     )
 

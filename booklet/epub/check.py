@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
-from booklet.errors import Location, BookletWarning
+from booklet.errors import BookletWarning, Location
 from booklet.model import Booklet
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -82,7 +82,9 @@ def check_written_epub(booklet: Booklet, data: bytes, path: Path) -> tuple[Bookl
         match = re.match(r'note "([^"]+)" (.*)', warning.message)  # `_notes`' messages
         note = notes.get(match.group(1)) if match else None
         if match and note is not None:
-            warning = BookletWarning(Location(note.source, note.line), f"note [^{note.label}] {match.group(2)}")
+            warning = BookletWarning(
+                Location(note.source, note.line), f"note [^{note.label}] {match.group(2)}"
+            )
         if warning not in found:
             found.append(warning)
     return tuple(found)
