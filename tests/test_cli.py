@@ -109,7 +109,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def diagnostics(stderr: str) -> str:
     """Standard error without the progress lines."""
-    return "".join(line for line in stderr.splitlines(keepends=True) if not PROGRESS.fullmatch(line.rstrip("\n")))
+    return "".join(
+        line for line in stderr.splitlines(keepends=True) if not PROGRESS.fullmatch(line.rstrip("\n"))
+    )
 
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
@@ -494,7 +496,11 @@ def test_a_note_too_short_for_kobo_is_a_warning_at_its_line(
     ],
 )
 def test_outputs_are_named_after_the_folders_real_name(
-    args: list[str], where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    args: list[str],
+    where: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shutil.copytree(FIXTURES / "utf8-bom", tmp_path / "my-notes")
     (tmp_path / "my-notes" / "sub").mkdir()
@@ -505,7 +511,9 @@ def test_outputs_are_named_after_the_folders_real_name(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["my-notes-cover.png", "my-notes.html"]
 
 
-def test_without_source_outside_a_booklet_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_source_outside_a_booklet_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exit_:
         main(["build"])
@@ -525,7 +533,14 @@ def test_version_and_help_answer_before_the_pipeline_loads() -> None:
         "    print(out.getvalue().splitlines()[0])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'weasyprint', 'lxml', 'markdown', 'jinja2', 'ebooklib'} or m == 'booklet.build'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     from booklet import __version__
 
-    assert result.stdout.splitlines() == [f"booklet {__version__}", "usage: booklet [-h] [--version] COMMAND ...", "usage: booklet build [-h] [--out DIR] [--format LIST] [--strict] [--quiet]", "[]"]
+    assert result.stdout.splitlines() == [
+        f"booklet {__version__}",
+        "usage: booklet [-h] [--version] COMMAND ...",
+        "usage: booklet build [-h] [--out DIR] [--format LIST] [--strict] [--quiet]",
+        "[]",
+    ]

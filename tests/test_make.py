@@ -42,7 +42,10 @@ def make(project: Path, *args: str) -> str:
         # PY= is the interpreter running these tests: a real `make` here must never set the
         # venv up again, or it would install this temporary copy into it. The stamp is made
         # as old as what it depends on, so it rebuilds no booklet either.
-        newest = max((project / name).stat().st_mtime_ns for name in ("pyproject.toml", "setup.py", "requirements.lock"))
+        newest = max(
+            (project / name).stat().st_mtime_ns
+            for name in ("pyproject.toml", "setup.py", "requirements.lock")
+        )
         os.utime(project / ".venv" / ".installed", ns=(newest, newest))
     result = subprocess.run(
         ["make", f"PY={sys.executable}", *args],

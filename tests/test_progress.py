@@ -23,7 +23,7 @@ from booklet.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT / "bench"))
-from generate import generate
+from generate import generate  # noqa: E402 - bench/ is on the path only from the line above
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # a colour or style
 SECONDS = r"\d+\.\d\ds"
@@ -38,7 +38,16 @@ def on_a_terminal(args: list[str], cwd: Path, **environment: str) -> tuple[int, 
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=follower,
-        env={k: v for k, v in {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TERM": "xterm", **environment}.items() if v},
+        env={
+            k: v
+            for k, v in {
+                **os.environ,
+                "SOURCE_DATE_EPOCH": "1700000000",
+                "TERM": "xterm",
+                **environment,
+            }.items()
+            if v
+        },
     )
     os.close(follower)
     shown = bytearray()
@@ -69,7 +78,9 @@ def test_a_terminal_shows_a_live_line_counting_pages_then_the_total(twenty: Path
     segments = SGR.sub("", shown).split("\r\x1b[K")
     live = [segment for segment in segments if segment and "\n" not in segment]
     kept = [line for segment in segments if "\n" in segment for line in segment.splitlines()]
-    counts = [int(m.group(1)) for line in live if (m := re.fullmatch(r"\S laying out pages… (\d+)  \d+s", line))]
+    counts = [
+        int(m.group(1)) for line in live if (m := re.fullmatch(r"\S laying out pages… (\d+)  \d+s", line))
+    ]
     # pages counted as WeasyPrint makes them (it may go over them again, counting from 1)
     assert len(set(counts)) > 1 and counts[0] < max(counts), live
     assert re.fullmatch(rf"✓ laid out {max(counts)} pages in {SECONDS}", kept[-3]), kept
@@ -80,15 +91,21 @@ def test_a_terminal_shows_a_live_line_counting_pages_then_the_total(twenty: Path
 
 def test_no_color_turns_colour_off_on_a_terminal(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "footnote-never-cited", tmp_path / "notes")
-    code, shown = on_a_terminal(["build", "--format", "html", "--out", "dist"], tmp_path / "notes", NO_COLOR="1")
+    code, shown = on_a_terminal(
+        ["build", "--format", "html", "--out", "dist"], tmp_path / "notes", NO_COLOR="1"
+    )
     assert code == 0, shown
     assert not SGR.search(shown), repr(shown)
     assert "01-one.md:7: warning: footnote [^sip] is defined but never cited" in shown
-    code, shown = on_a_terminal(["build", "--format", "html", "--out", "dist"], tmp_path / "notes", NO_COLOR="")
+    code, shown = on_a_terminal(
+        ["build", "--format", "html", "--out", "dist"], tmp_path / "notes", NO_COLOR=""
+    )
     assert "01-one.md:7:\x1b[0m \x1b[1;35mwarning:\x1b[0m footnote [^sip] is defined but never cited" in shown
 
 
-def test_plain_lines_when_standard_error_is_not_a_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plain_lines_when_standard_error_is_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.copytree(FIXTURES / "image-local", tmp_path / "dot")
     assert main(["build", str(tmp_path / "dot"), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
@@ -101,26 +118,42 @@ def test_plain_lines_when_standard_error_is_not_a_terminal(tmp_path: Path, capsy
         rf"booklet: built in {SECONDS}",
     ]
     lines = captured.err.splitlines()
-    assert len(lines) == len(patterns) and all(re.fullmatch(p, line) for p, line in zip(patterns, lines)), lines
+    assert len(lines) == len(patterns) and all(
+        re.fullmatch(p, line) for p, line in zip(patterns, lines, strict=True)
+    ), lines
     assert "\x1b" not in captured.err
     out = str(tmp_path / "out")
-    epub = rf"{out}/dot\.epub  \d+ KB  {SECONDS}  \((\d+\.\d\d)s of it the print layout, shared with the PDF\)"
+    epub = (
+        rf"{out}/dot\.epub  \d+ KB  {SECONDS}  \((\d+\.\d\d)s of it the print layout, shared with the PDF\)"
+    )
     assert re.fullmatch(rf"{out}/dot\.pdf  \d+ KB  {SECONDS}", captured.out.splitlines()[0])
     assert re.fullmatch(epub, captured.out.splitlines()[1]), captured.out
 
 
-def test_an_epub_alone_counts_the_print_layout_its_page_list_needs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_epub_alone_counts_the_print_layout_its_page_list_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.copytree(FIXTURES / "image-local", tmp_path / "dot")
     assert main(["build", str(tmp_path / "dot"), "--out", str(tmp_path), "--format", "epub"]) == 0
     line = capsys.readouterr().out.strip()
-    match = re.fullmatch(r"\S+dot\.epub  \d+ KB  (\d+\.\d\d)s  \((\d+\.\d\d)s of it the print layout its page list needs\)", line)
+    match = re.fullmatch(
+        r"\S+dot\.epub  \d+ KB  (\d+\.\d\d)s  \((\d+\.\d\d)s of it the print layout its page list needs\)",
+        line,
+    )
     assert match, line
     assert float(match.group(1)) >= float(match.group(2)) > 0
 
 
 def test_quiet_prints_nothing_but_diagnostics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(FIXTURES / "footnote-never-cited", tmp_path / "notes")
-    assert main(["build", str(tmp_path / "notes"), "--out", str(tmp_path / "out"), "--format", "html", "--quiet"]) == 0
+    assert (
+        main(
+            ["build", str(tmp_path / "notes"), "--out", str(tmp_path / "out"), "--format", "html", "--quiet"]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == f"{tmp_path}/notes/01-one.md:7: warning: footnote [^sip] is defined but never cited\n"
+    assert (
+        captured.err == f"{tmp_path}/notes/01-one.md:7: warning: footnote [^sip] is defined but never cited\n"
+    )

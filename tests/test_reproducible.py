@@ -36,7 +36,12 @@ def build_in(folder: Path, epoch: str | None) -> Path:
         env["SOURCE_DATE_EPOCH"] = epoch
     result = subprocess.run(
         [sys.executable, "-m", "booklet", "build", "kamailio-in-action", "--out", "out", "--quiet"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     # booklet's own warnings only (the post's site-relative link): none from WeasyPrint (--quiet: no progress)
@@ -108,7 +113,9 @@ def test_without_source_date_epoch_the_dates_are_now(tmp_path: Path) -> None:
     out = build_in(tmp_path, None)
     after = datetime.now(UTC)
     with pikepdf.open(out / "kamailio-in-action.pdf") as pdf:
-        created = datetime.strptime(str(pdf.docinfo["/CreationDate"])[2:16], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        created = datetime.strptime(str(pdf.docinfo["/CreationDate"])[2:16], "%Y%m%d%H%M%S").replace(
+            tzinfo=UTC
+        )
     assert before <= created <= after
     with zipfile.ZipFile(out / "kamailio-in-action.epub") as epub:
         opf = etree.fromstring(epub.read(next(n for n in epub.namelist() if n.endswith(".opf"))))

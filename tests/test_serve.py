@@ -21,8 +21,12 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CHAPTER = "12-reading-advice.md"
 
@@ -34,7 +38,7 @@ class Server:
 
     def get(self, path: str) -> tuple[int, str, bytes]:
         try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:  # noqa: S310 - http://127.0.0.1 only
                 return response.status, response.headers["Content-Type"], response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.headers["Content-Type"], error.read()
@@ -53,11 +57,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, describe: Callable[[], str] = lambda: "") -> float:
+def wait_for(
+    condition: Callable[[], bool], seconds: float, describe: Callable[[], str] = lambda: ""
+) -> float:
     """Poll until `condition()` holds; return the seconds it took, or fail."""
     started = time.perf_counter()
     while not condition():
-        assert time.perf_counter() - started < seconds, f"not within {seconds} s; the server said:\n{describe()}"
+        assert time.perf_counter() - started < seconds, (
+            f"not within {seconds} s; the server said:\n{describe()}"
+        )
         time.sleep(0.02)
     return time.perf_counter() - started
 
@@ -71,7 +79,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "booklet", "serve", str(source), "--port", str(port)],
-            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     running = Server(source, port, log, process)
     try:
@@ -88,7 +98,11 @@ def test_serves_the_page_first_then_the_pdf_and_epub_with_their_links(server: Se
     wait_for(lambda: "pdf, epub rebuilt" in server.output(), 120, server.output)
     assert server.output().index(serving) < server.output().index("pdf, epub rebuilt"), server.output()
     # then the page is built again, with its download links
-    wait_for(lambda: 'href="booklet.pdf"' in server.page() and 'href="booklet.epub"' in server.page(), 10, server.output)
+    wait_for(
+        lambda: 'href="booklet.pdf"' in server.page() and 'href="booklet.epub"' in server.page(),
+        10,
+        server.output,
+    )
 
 
 def test_serves_the_page_pdf_and_epub_on_localhost(server: Server) -> None:
@@ -111,7 +125,10 @@ def test_an_edit_is_served_within_two_seconds_and_the_open_page_reloads(server: 
         page.goto(server.url + "/")
         assert page.url.endswith("/booklet.html")
         page.wait_for_timeout(300)  # the reload script has connected
-        chapter.write_text(chapter.read_text(encoding="utf-8").replace("鉴于本书", "作者刚写下的新句子。鉴于本书", 1), encoding="utf-8")
+        chapter.write_text(
+            chapter.read_text(encoding="utf-8").replace("鉴于本书", "作者刚写下的新句子。鉴于本书", 1),
+            encoding="utf-8",
+        )
         seconds = wait_for(lambda: "作者刚写下的新句子。" in server.page(), 2.0, server.output)
         page.wait_for_selector("text=作者刚写下的新句子", timeout=2000)  # the open page reloaded itself
         browser.close()
@@ -127,8 +144,19 @@ def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_outputs(server: S
     text = chapter.read_text(encoding="utf-8")
     chapter.write_text(text.replace('title: "阅读建议"', 'title: "阅读建议', 1), encoding="utf-8")
     expected = subprocess.run(
-        [sys.executable, "-m", "booklet", "build", str(server.source), "--out", str(server.source.parent / "cli")],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        [
+            sys.executable,
+            "-m",
+            "booklet",
+            "build",
+            str(server.source),
+            "--out",
+            str(server.source.parent / "cli"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert expected.returncode == 1
     (message,) = [line for line in expected.stderr.splitlines() if ": error: " in line]
@@ -139,14 +167,14 @@ def test_a_broken_edit_shows_the_error_and_keeps_the_last_good_outputs(server: S
     assert server.get("/booklet.pdf")[2] == good_pdf
     assert server.page().split("<!-- booklet serve -->")[0] == good_page.split("<!-- booklet serve -->")[0]
     chapter.write_text(text, encoding="utf-8")  # fixed: the error goes away
-    wait_for(lambda: "role=\"alert\"" not in server.page(), 5, server.output)
+    wait_for(lambda: 'role="alert"' not in server.page(), 5, server.output)
 
 
 def test_head_and_favicon_are_answered(server: Server) -> None:
     wait_for(lambda: "pdf, epub rebuilt" in server.output(), 120, server.output)
     for path, media in (("/booklet.html", "text/html; charset=utf-8"), ("/booklet.pdf", "application/pdf")):
-        request = urllib.request.Request(server.url + path, method="HEAD")
-        with urllib.request.urlopen(request, timeout=5) as response:
+        request = urllib.request.Request(server.url + path, method="HEAD")  # noqa: S310 - http://127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - the same
             assert (response.status, response.headers["Content-Type"], response.read()) == (200, media, b"")
             assert int(response.headers["Content-Length"]) > 1000
     assert server.get("/favicon.ico")[0] == 204
@@ -158,12 +186,16 @@ def test_open_shows_the_page_in_the_browser_and_stopping_says_one_line(tmp_path:
     shutil.copytree(ROOT / "tests" / "fixtures" / "image-local", source)
     opened = tmp_path / "opened"
     browser = tmp_path / "browser.py"
-    browser.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n", encoding="utf-8")
+    browser.write_text(
+        f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n", encoding="utf-8"
+    )
     log, port = tmp_path / "serve.log", free_port()
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "booklet", "serve", str(source), "--port", str(port), "--open"],
-            cwd=tmp_path, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "BROWSER": f"{sys.executable} {browser} %s"},
         )
     server = Server(source, port, log, process)

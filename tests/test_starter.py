@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from validators import EpubReports, format_messages
 
 from booklet.cli import main
 from booklet.content.config import BOOKLET_KEYS
+from validators import EpubReports, format_messages
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FONT_FACE_USAGE = "CSS-028"  # EPUBCheck's note that a font is embedded (a zh booklet embeds one)
@@ -42,7 +42,14 @@ def made(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) ->
 
 def test_the_starter_holds_a_config_two_chapters_a_shared_note_and_an_image(made: dict[str, Path]) -> None:
     names = sorted(p.name for p in made["my-notes"].iterdir() if p.name != "dist")
-    assert names == ["01-welcome.md", "02-writing.md", "booklet.yml", "footnotes.md", "pipeline.png", "style.css"]
+    assert names == [
+        "01-welcome.md",
+        "02-writing.md",
+        "booklet.yml",
+        "footnotes.md",
+        "pipeline.png",
+        "style.css",
+    ]
 
 
 def test_booklet_yml_names_every_key_present_or_commented(made: dict[str, Path]) -> None:
@@ -82,7 +89,9 @@ def test_a_booklet_from_a_post_takes_its_front_matter_and_text(made: dict[str, P
 
 def test_keys_only_booklet_yml_takes_are_commented_out_of_the_chapter(tmp_path: Path) -> None:
     post = tmp_path / "post.md"
-    post.write_text("---\ntitle: A post\nlanguage: en\npage_size:\n  A4\ntags: [x]\n---\n\nText.\n", encoding="utf-8")
+    post.write_text(
+        "---\ntitle: A post\nlanguage: en\npage_size:\n  A4\ntags: [x]\n---\n\nText.\n", encoding="utf-8"
+    )
     assert main(["new", str(tmp_path / "book"), "--from", str(post)]) == 0
     chapter = (tmp_path / "book" / "01-post.md").read_text(encoding="utf-8")
     assert chapter.split("---")[1].splitlines()[1:] == [
@@ -92,12 +101,19 @@ def test_keys_only_booklet_yml_takes_are_commented_out_of_the_chapter(tmp_path: 
         "#   A4  # in booklet.yml now",
         "tags: [x]",
     ]
-    assert main(["build", str(tmp_path / "book"), "--strict", "--format", "html", "--out", str(tmp_path)]) == 0
+    assert (
+        main(["build", str(tmp_path / "book"), "--strict", "--format", "html", "--out", str(tmp_path)]) == 0
+    )
 
 
-def test_new_never_writes_into_a_folder_that_holds_anything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_never_writes_into_a_folder_that_holds_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "notes.md").write_text("mine\n", encoding="utf-8")
     assert main(["new", str(tmp_path / "taken")]) == 1
-    assert capsys.readouterr().err == f"{tmp_path}/taken: error: already exists and is not empty: choose a new name\n"
+    assert (
+        capsys.readouterr().err
+        == f"{tmp_path}/taken: error: already exists and is not empty: choose a new name\n"
+    )
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["notes.md"]

@@ -34,7 +34,9 @@ def test_the_pdf_takes_the_authors_page_size_and_colour(built: Path) -> None:
     reader = PdfReader(built / "style-css.pdf")
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (100, 150)
-    drawn = b"".join(page.get_contents().get_data() for page in reader.pages if page.get_contents() is not None)
+    drawn = b"".join(
+        page.get_contents().get_data() for page in reader.pages if page.get_contents() is not None
+    )
     assert re.search(rb"0\.54\d* 0\.2 0\.14\d* rg", drawn), "the heading colour #8a3324 is drawn nowhere"
 
 
@@ -58,23 +60,33 @@ def test_the_cover_takes_the_authors_colours(built: Path) -> None:
     assert cover.getpixel((10, 10)) == (0x20, 0x40, 0x20)
 
 
-def test_css_names_the_files_and_a_missing_one_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_css_names_the_files_and_a_missing_one_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "look"
     shutil.copytree(FIXTURES / "style-css", source)
     (source / "style.css").rename(source / "print-look.css")
-    (source / "booklet.yml").write_text("title: Own look\nlanguage: en\ncss: [print-look.css, gone.css]\n", encoding="utf-8")
+    (source / "booklet.yml").write_text(
+        "title: Own look\nlanguage: en\ncss: [print-look.css, gone.css]\n", encoding="utf-8"
+    )
     assert main(["build", str(source), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     expected = f"{source}/booklet.yml:3: error: stylesheet `gone.css` does not exist: check the file name (relative to {source})"
     assert capsys.readouterr().err.splitlines() == [expected]
-    (source / "booklet.yml").write_text("title: Own look\nlanguage: en\ncss: print-look.css\n", encoding="utf-8")
+    (source / "booklet.yml").write_text(
+        "title: Own look\nlanguage: en\ncss: print-look.css\n", encoding="utf-8"
+    )
     assert main(["build", str(source), "--out", str(tmp_path / "out"), "--quiet", "--format", "html"]) == 0
     assert RULE in (tmp_path / "out" / "look.html").read_text(encoding="utf-8")
 
 
-def test_a_stylesheet_that_would_end_the_style_element_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_stylesheet_that_would_end_the_style_element_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "look"
     shutil.copytree(FIXTURES / "style-css", source)
-    (source / "style.css").write_text("h1 { color: red; }\n/* </STYLE><script>x</script> */\n", encoding="utf-8")
+    (source / "style.css").write_text(
+        "h1 { color: red; }\n/* </STYLE><script>x</script> */\n", encoding="utf-8"
+    )
     assert main(["build", str(source), "--out", str(tmp_path / "out"), "--quiet"]) == 1
     expected = f"{source}/style.css:2: error: `</style` would end the stylesheet early: remove it"
     assert capsys.readouterr().err.splitlines() == [expected]

@@ -166,7 +166,7 @@ def _with_actual_text(items: list[object], sequences: list[_Sequence]) -> list[o
         if not any(s.points for s in line):
             continue
         text = ""
-        for previous, sequence in zip([None, *line], line):
+        for previous, sequence in zip([None, *line], line, strict=False):  # pairs: one shorter
             if previous is not None and (
                 sequence.x0 - previous.x1 > 0.1 * sequence.size or not (previous.text or previous.points)
             ):

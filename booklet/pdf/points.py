@@ -242,9 +242,10 @@ def _splice(owner: lxml_html.HtmlElement, attribute: str, pieces: list[str | lxm
     first = pieces[0] if pieces and isinstance(pieces[0], str) else ""
     setattr(owner, attribute, first)
     rest = pieces[1:] if first else pieces
-    parent, index = (
-        (owner, 0) if attribute == "text" else (owner.getparent(), owner.getparent().index(owner) + 1)
-    )
+    container = owner if attribute == "text" else owner.getparent()
+    assert container is not None  # a tail belongs to an element inside the body
+    index = 0 if attribute == "text" else container.index(owner) + 1
+    parent = container
     previous: lxml_html.HtmlElement | None = None
     for piece in rest:
         if isinstance(piece, str):
