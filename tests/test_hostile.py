@@ -409,7 +409,7 @@ def test_a_remote_image_that_trickles_is_cut_at_the_deadline(
                     return
                 time.sleep(0.5)
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class names it so
             return
 
     monkeypatch.setattr(images, "REMOTE_DEADLINE", 1.5)

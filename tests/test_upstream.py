@@ -27,7 +27,7 @@ from booklet.pdf import upstream, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from generate import generate
+from generate import generate  # noqa: E402 - bench/ is on the path only from the line above
 
 BUILT_AT = datetime(2024, 5, 1, tzinfo=UTC)
 

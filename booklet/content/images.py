@@ -234,7 +234,7 @@ class _Connections:
 
 
 def _fetch(src: str, chapter: Path, line: int, connections: _Connections) -> bytes:
-    request = urllib.request.Request(src, headers={"User-Agent": "booklet"})
+    request = urllib.request.Request(src, headers={"User-Agent": "booklet"})  # noqa: S310 - http(s) only (locate_image)
     try:
         with connections.opener().open(request, timeout=REMOTE_TIMEOUT) as response:
             data = _read_at_most(response, REMOTE_MAX_BYTES + 1)

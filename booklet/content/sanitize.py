@@ -157,7 +157,8 @@ def drop_reserved_ids(root: lxml_html.HtmlElement) -> None:
 def unwrap_stray_ruby(root: lxml_html.HtmlElement) -> None:
     """`<rt>` and `<rp>` outside `<ruby>` (HTML §4.5.23) are invalid in an EPUB: keep their text only."""
     for element in list(root.iter("rt", "rp")):
-        if element.getparent() is not None and element.getparent().tag != "ruby":
+        parent = element.getparent()
+        if parent is not None and parent.tag != "ruby":
             element.drop_tag()
 
 

@@ -342,7 +342,7 @@ def _lookup_index(collector: Any) -> tuple[dict[str, list[Any]], dict[Any, list[
         for key, item in items.items():
             box, css_token = key
             by_box.setdefault(box, []).append((key, item))
-            if css_token == "content":
+            if css_token == "content":  # noqa: S105 - a CSS property name, not a password
                 for anchor in item.missing_target_counters:
                     by_anchor.setdefault(anchor, []).append((key, item))
         cached = collector.__dict__["_booklet_lookups"] = (len(items), by_anchor, by_box)
