@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
-from booklet.content.config import read_metadata
+from booklet.content.config import KEYS, read_metadata
 from booklet.content.text import parse_yaml_mapping, read_text, yaml_position
 from booklet.errors import BookletError
+from booklet.model import Metadata
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -171,3 +173,21 @@ def test_a_message_quoting_the_input_stays_on_one_line(tmp_path: Path) -> None:
         f"{path}:2: error: `x y` is not a BCP 47 language tag (for example zh-CN, en, ja)",
         f"{path}:3: error: unknown key `subtitl\\x0d`: did you mean `subtitle`?",
     ]
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_every_metadata_field_is_one_key() -> None:
+    """The schema (content/config.py KEYS) drives Metadata: each field is filled by one key."""
+    fields = sorted(f.name for f in dataclasses.fields(Metadata) if f.name != "source")
+    assert sorted(key.field for key in KEYS if key.field is not None) == fields
+    assert len({key.name for key in KEYS}) == len(KEYS)
+
+
+def test_the_readme_lists_every_key_as_the_schema_declares_it() -> None:
+    """README.md's `booklet.yml` table is the schema's rows, in order (as sqlite-utils keeps its docs)."""
+    text = README.read_text(encoding="utf-8").split("| key | meaning | default |\n|---|---|---|\n", 1)[1]
+    lines = text.split("\n\n", 1)[0].splitlines()
+    rows = [tuple(cell.strip() for cell in line.strip().strip("|").split(" | ")) for line in lines]
+    assert rows == [(f"`{key.name}`", key.meaning, key.default) for key in KEYS]

@@ -6,6 +6,7 @@ the booklet) and `FrontMatter` (for a chapter). Every bad key and value is repor
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import unicodedata
 import uuid
@@ -29,7 +30,7 @@ from booklet.content.text import (
     read_text,
 )
 from booklet.errors import BookletError, BookletErrors, Diagnostics
-from booklet.model import PAGE_SIZES, ChapterStart, FootnoteNumbering, Metadata
+from booklet.model import PAGE_SIZES, Metadata
 
 _T = TypeVar("_T")
 
@@ -72,35 +73,18 @@ POST_KEYS = frozenset(
 )
 CHAPTER_KEYS = frozenset({"title"}) | POST_KEYS
 
-BOOKLET_KEYS = [
-    "title",
-    "subtitle",
-    "author",
-    "language",
-    "date",
-    "publisher",
-    "description",
-    "identifier",
-    "cover",
-    "base_url",
-    "page_size",
-    "tags",
-    "license",
-    "footnote_numbering",
-    "chapter_start",
-    "embed_fonts",
-    "impose",
-    "max_chapter_mb",
-    "max_image_mb",
-    "posts",
-    "chapters",
-    "site_root",
-    "remote_images",
-    "source_links",
-    "css",
-]
-# booklet.yml's keys about reading the sources, read by content.blog (not part of `Metadata`).
-READING_KEYS = ("posts", "chapters", "site_root", "remote_images", "source_links")
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One `booklet.yml` key, declared once: the `Metadata` field it fills (None for the keys
+    about reading the sources, which content.blog reads), how its value is read and checked,
+    what it means and its default, in README.md's words (a test keeps the README's table equal)."""
+
+    name: str
+    field: str | None
+    read: Callable[[YamlMapping, str, Path], object] | None  # (mapping, key, folder) → the field's value
+    meaning: str
+    default: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,54 +152,26 @@ def metadata_from_post(mapping: YamlMapping, diagnostics: Diagnostics) -> Metada
 
 
 def _metadata_from(mapping: YamlMapping, cover_base: Path) -> Metadata:
+    """Every `Metadata` field from its key's reader; a bad value is noted and the others still checked."""
     found: list[BookletError] = []
-
-    def check(read: Callable[[], _T], default: _T) -> _T:
-        """One field: a bad value is noted, and the others are still checked."""
+    values: dict[str, object] = {}
+    for key in KEYS:
+        if key.field is None or key.read is None:
+            continue
         try:
-            return read()
+            values[key.field] = key.read(mapping, key.name, cover_base)
         except BookletError as error:
             found.append(error)
-            return default
-
-    title = check(lambda: _string(mapping, "title", required=True) or "", "")
-    image_mb = check(lambda: _megabytes(mapping, "max_image_mb", MAX_IMAGE_MB), MAX_IMAGE_MB)
-    none: tuple[str, ...] = ()
-    authors = check(lambda: _string_list(mapping, "author"), none)
-    metadata = Metadata(
-        title=title,
-        source=mapping.path,
-        subtitle=check(lambda: _string(mapping, "subtitle"), None),
-        authors=authors,
-        language=check(lambda: _language(mapping), "zh-CN"),
-        date=check(lambda: _date(mapping), None),
-        publisher=check(lambda: _string(mapping, "publisher"), None),
-        description=check(lambda: _string(mapping, "description"), None),
-        identifier=check(lambda: _string(mapping, "identifier"), None) or _default_identifier(title, authors),
-        cover=check(lambda: _cover(mapping, cover_base, image_mb), None),
-        base_url=check(lambda: _string(mapping, "base_url"), None),
-        page_size=check(lambda: _page_size(mapping), "A5"),
-        tags=check(lambda: _string_list(mapping, "tags"), none),
-        license=check(lambda: _string(mapping, "license"), None),
-        footnote_numbering=check(
-            lambda: cast(FootnoteNumbering, _choice(mapping, "footnote_numbering", ("chapter", "booklet"))),
-            "chapter",
-        ),
-        chapter_start=check(
-            lambda: cast(ChapterStart, _choice(mapping, "chapter_start", ("page", "right"))), "page"
-        ),
-        embed_fonts=check(lambda: _boolean(mapping, "embed_fonts", default=True), True),
-        impose=check(lambda: _boolean(mapping, "impose", default=False), False),
-        css=check(lambda: _css(mapping, cover_base), ()),
-        max_chapter_mb=check(lambda: _megabytes(mapping, "max_chapter_mb", MAX_CHAPTER_MB), MAX_CHAPTER_MB),
-        max_image_mb=image_mb,
-    )
     if found:
         raise BookletErrors(found)
-    return metadata
+    if not values["identifier"]:
+        values["identifier"] = _default_identifier(
+            str(values["title"]), cast(tuple[str, ...], values["authors"])
+        )
+    return Metadata(source=mapping.path, **values)  # type: ignore[arg-type]  # each field's type is its reader's
 
 
-def _css(mapping: YamlMapping, folder: Path) -> tuple[Path, ...]:
+def _css(mapping: YamlMapping, key: str, folder: Path) -> tuple[Path, ...]:
     """The author's stylesheets: those `css:` names, else `style.css` beside booklet.yml when it is there."""
     if "css" not in mapping.values:
         default = folder / "style.css"
@@ -234,12 +190,16 @@ def _css(mapping: YamlMapping, folder: Path) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def _cover(mapping: YamlMapping, folder: Path, limit_mb: int) -> Path | None:
+def _cover(mapping: YamlMapping, key: str, folder: Path) -> Path | None:
     """The cover image, checked like any image: it exists, is an image, lies in the folder."""
-    src = _string(mapping, "cover")
+    src = _string(mapping, key)
     if src is None:
         return None
-    return locate_image(src, mapping.path, mapping.line_of("cover"), folder, None, limit_mb * MB).path
+    try:
+        limit_mb = _megabytes(mapping, "max_image_mb", MAX_IMAGE_MB)
+    except BookletError:  # reported by its own key
+        limit_mb = MAX_IMAGE_MB
+    return locate_image(src, mapping.path, mapping.line_of(key), folder, None, limit_mb * MB).path
 
 
 def _unknown_key(key: str, known: list[str]) -> str:
@@ -318,19 +278,19 @@ def _choice(mapping: YamlMapping, key: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _language(mapping: YamlMapping) -> str:
-    tag = _string(mapping, "language") or "zh-CN"
+def _language(mapping: YamlMapping, key: str) -> str:
+    tag = _string(mapping, key) or str(_DEFAULTS["language"])
     if not langcodes.tag_is_valid(tag):
         raise BookletError(
             mapping.path,
-            mapping.line_of("language"),
+            mapping.line_of(key),
             f"`{tag}` is not a BCP 47 language tag (for example zh-CN, en, ja)",
         )
     return tag
 
 
-def _page_size(mapping: YamlMapping) -> str:
-    value = mapping.values.get("page_size", "A5")
+def _page_size(mapping: YamlMapping, key: str) -> str:
+    value = mapping.values.get(key, _DEFAULTS["page_size"])
     if not isinstance(value, str):
         raise _wrong_type(mapping, "page_size", f"one of {', '.join(PAGE_SIZES)}")
     for name in PAGE_SIZES:
@@ -343,9 +303,9 @@ def _page_size(mapping: YamlMapping) -> str:
     )
 
 
-def _date(mapping: YamlMapping) -> str | None:
+def _date(mapping: YamlMapping, key: str) -> str | None:
     """A date as a date: `2016-10-06 11:10:38 -0700` (Jekyll) is 2016-10-06, the day as written."""
-    value = mapping.values.get("date")
+    value = mapping.values.get(key)
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -355,10 +315,146 @@ def _date(mapping: YamlMapping) -> str | None:
             return date(int(written.group(1)), int(written.group(2)), int(written.group(3))).isoformat()
         except ValueError:
             pass  # not a real day: kept as the author wrote it
-    return _string(mapping, "date")
+    return _string(mapping, key)
 
 
 def _default_identifier(title: str, authors: tuple[str, ...]) -> str:
     """A stable identifier: the same title and authors always give the same UUID."""
     name = "\n".join((title, *authors))
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'booklet:' + name)}"
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Metadata)}
+
+
+def _text(mapping: YamlMapping, key: str, folder: Path) -> str | None:
+    return _string(mapping, key)
+
+
+def _texts(mapping: YamlMapping, key: str, folder: Path) -> tuple[str, ...]:
+    return _string_list(mapping, key)
+
+
+def _choice_of(*choices: str) -> Callable[[YamlMapping, str, Path], str]:
+    return lambda mapping, key, folder: _choice(mapping, key, choices)
+
+
+def _flag(field: str) -> Callable[[YamlMapping, str, Path], bool]:
+    return lambda mapping, key, folder: _boolean(mapping, key, default=bool(_DEFAULTS[field]))
+
+
+# Every key of booklet.yml, in the order README.md lists them.
+KEYS = (
+    Key(
+        "title",
+        "title",
+        lambda m, k, f: _string(m, k, required=True) or "",
+        "the booklet's title (required)",
+        "",
+    ),
+    Key("subtitle", "subtitle", _text, "a subtitle for the cover and title page", "none"),
+    Key("author", "authors", _texts, "one name, or a list", "none"),
+    Key(
+        "language",
+        "language",
+        lambda m, k, f: _language(m, k),
+        "BCP 47 tag (`zh-CN`, `en`, `ja`…)",
+        "`zh-CN`",
+    ),
+    Key("date", "date", lambda m, k, f: _date(m, k), "publication date", "none"),
+    Key("publisher", "publisher", _text, "publisher's name", "none"),
+    Key("description", "description", _text, "a sentence or two, for e-readers and the web page", "none"),
+    Key("identifier", "identifier", _text, "ISBN or URN", "a stable UUID derived from title and author"),
+    Key("cover", "cover", _cover, "a cover image (path relative to the folder)", "one is generated"),
+    Key("base_url", "base_url", _text, "the blog's address, to resolve site-relative links", "none"),
+    Key(
+        "page_size",
+        "page_size",
+        lambda m, k, f: _page_size(m, k),
+        ", ".join(f"`{n}`" for n in PAGE_SIZES),
+        "`A5`",
+    ),
+    Key("tags", "tags", _texts, "keywords", "none"),
+    Key("license", "license", _text, "the license line printed in the colophon", "none"),
+    Key(
+        "footnote_numbering",
+        "footnote_numbering",
+        _choice_of("chapter", "booklet"),
+        "`chapter` (restart each chapter) or `booklet` (run through)",
+        "`chapter`",
+    ),
+    Key(
+        "chapter_start",
+        "chapter_start",
+        _choice_of("page", "right"),
+        "`page` (a new page) or `right` (a right-hand page, for print)",
+        "`page`",
+    ),
+    Key(
+        "embed_fonts",
+        "embed_fonts",
+        _flag("embed_fonts"),
+        "embed a subset of the CJK font in the EPUB",
+        "`true`",
+    ),
+    Key(
+        "impose",
+        "impose",
+        _flag("impose"),
+        "also write `<name>-print.pdf`, imposed for saddle-stitch printing",
+        "`false`",
+    ),
+    Key(
+        "max_chapter_mb",
+        "max_chapter_mb",
+        lambda m, k, f: _megabytes(m, k, MAX_CHAPTER_MB),
+        "the largest chapter, post or `footnotes.md` read, in MB (1–1024)",
+        "`5`",
+    ),
+    Key(
+        "max_image_mb",
+        "max_image_mb",
+        lambda m, k, f: _megabytes(m, k, MAX_IMAGE_MB),
+        "the largest image or cover read, in MB (1–1024)",
+        "`20`",
+    ),
+    # About reading the sources: content.blog reads these (they are not part of Metadata).
+    Key(
+        "posts",
+        None,
+        None,
+        "in a site folder: which posts (`tags`, `categories`, `series`: a text or a list; `since`, `until`: dates)",
+        "every published post",
+    ),
+    Key(
+        "chapters",
+        None,
+        None,
+        "the chapter files, in order (`- 01-start.md`)",
+        "every `*.md`, in natural order",
+    ),
+    Key(
+        "site_root",
+        None,
+        None,
+        "the folder images and links may come from (`..`); nothing outside it is read",
+        "the nearest folder above with a site or book configuration, else this folder",
+    ),
+    Key("remote_images", None, None, "`error`, `fetch` or `link` (as `--remote-images`)", "`error`"),
+    Key(
+        "source_links",
+        None,
+        None,
+        "end each chapter made from a post with a link to the original post",
+        "`true`",
+    ),
+    Key(
+        "css",
+        "css",
+        _css,
+        "your stylesheets (one file or a list, relative to the folder), after booklet's own",
+        "`style.css` when there",
+    ),
+)
+BOOKLET_KEYS = [key.name for key in KEYS]
+READING_KEYS = tuple(key.name for key in KEYS if key.field is None)
