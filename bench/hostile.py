@@ -25,6 +25,7 @@ LAUGHS = "\n".join(
     + [f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]" for n in range(8)]
 )
 CHAPTER = "---\ntitle: One\n---\n\n{body}\n"
+CAP_SECONDS = 120.0  # past this a case is killed (exit -9 in the table)
 
 
 def folder(root: Path, yml: str = "title: T\nlanguage: en\n", body: str = "Text.", **extra: bytes) -> Path:
@@ -131,7 +132,10 @@ def run(
     with tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        cap = threading.Timer(CAP_SECONDS, process.kill)  # a runaway is recorded, not waited out
+        cap.start()
         _, status, usage = os.wait4(process.pid, 0)
+        cap.cancel()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
@@ -170,7 +174,7 @@ def main() -> None:
         "# Hostile input, measured (bench/hostile.py)",
         "",
         "Each case is one `booklet build --format html` process on this machine (2 cores, shared);",
-        "peak MB is that process's maximum resident set (`wait4`).",
+        "peak MB is that process's maximum resident set (`wait4`; it counts the bench's own memory at fork).",
         "",
         "| case | source | exit | seconds | peak MB | what it printed |",
         "|---|---:|---:|---:|---:|---|",
