@@ -43,15 +43,26 @@ $(VENV)/.installed: pyproject.toml setup.py requirements.lock
 	@touch $@
 
 # Set up first, then ask Make whether any booklet is out of date (`--question` runs nothing):
-# a no-op `make` says so and builds nothing; otherwise only the stale booklets are built.
+# a no-op `make` says so and builds nothing; otherwise only the stale booklets are built, all
+# by one run of booklet (Python, WeasyPrint and the fonts load once), the list of them from
+# `make -n` (which runs nothing). With `-jN` (N > 1) each booklet is a run of its own, N at a
+# time; `make -n` shows one line per booklet it would build.
 build: setup
 ifeq ($(OUTPUTS),)
 	@echo "make: no booklet under content/ (a booklet is a folder with a booklet.yml)"
 else
 	@if $(MAKE) --no-print-directory --question booklets; then \
 	    echo "make: nothing to build: every booklet in $(DIST)/ is up to date"; \
-	else \
-	    $(MAKE) --no-print-directory booklets; \
+	else case " $$MAKEFLAGS " in \
+	    *" -j1 "*|*" -j1"[!0-9]*) one=yes ;; *" -j"*) one= ;; *) one=yes ;; esac; \
+	    case "$(firstword -$(MAKEFLAGS))" in *n*) one= ;; esac; \
+	    if [ -n "$$one" ]; then \
+	        stale=$$($(MAKE) --no-print-directory -n booklets | sed -n 's|^.* -m booklet build \(content/[^ ]*\) .*$$|\1|p'); \
+	        echo $(PY) -m booklet build $$stale --out $(DIST); \
+	        $(PY) -m booklet build $$stale --out $(DIST); \
+	    else \
+	        $(MAKE) --no-print-directory booklets; \
+	    fi; \
 	fi
 endif
 

@@ -31,7 +31,7 @@ from booklet.fonts import cached_subset
 from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
-__all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
+__all__ = ["FORMATS", "Output", "Report", "build", "load_writers", "read_assets", "report_layout"]
 
 Report = Callable[[Step], None]
 
@@ -80,7 +80,7 @@ def build(
     report(Step("read", len(booklet.chapters), time.perf_counter() - started))
     made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
-    printed = _PrintEdition(booklet, assets, built_at, report)  # laid out once: the EPUB's page list too
+    printed = _PrintEdition(booklet, assets, built_at, report, "pdf" not in formats)  # laid out once: the EPUB's page list too
     helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
     for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
@@ -139,6 +139,13 @@ def report_layout(printed: PrintedPdf, diagnostics: Diagnostics) -> None:
         diagnostics.warn(None, None, f"WeasyPrint: {message}")
 
 
+def load_writers(formats: tuple[str, ...]) -> None:
+    """Import what `formats` need before the first build (the command line then sets it aside from
+    the garbage collector): WeasyPrint for the PDF and for the EPUB's page list, nothing for the web page."""
+    if "pdf" in formats or "epub" in formats:
+        import booklet.pdf  # noqa: F401 - loaded for its side of the import, used in _print_edition
+
+
 def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[str, str]:
     """The web page links to the PDF and EPUB built in this run or already beside it (relative)."""
     kinds = [kind for kind in ("pdf", "epub") if kind in formats or (out_dir / f"{name}.{kind}").is_file()]
@@ -167,8 +174,11 @@ class _PrintEdition:
     """The PDF, laid out once per build, when first asked for: its bytes, and on which page
     each element id lands (the EPUB's page list); `seconds` is the time that took."""
 
-    def __init__(self, booklet: Booklet, assets: Assets, built_at: datetime, report: Report) -> None:
+    def __init__(
+        self, booklet: Booklet, assets: Assets, built_at: datetime, report: Report, paginate_only: bool
+    ) -> None:
         self.booklet, self.assets, self.built_at, self.report = booklet, assets, built_at, report
+        self.paginate_only = paginate_only  # an EPUB alone: the pages are laid out, no PDF is drawn
         self.printed: PrintedPdf | None = None
         self.seconds = 0.0
 
@@ -182,7 +192,7 @@ class _PrintEdition:
             started = time.perf_counter()
             from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
 
-            self.printed = write_pdf(self.booklet, self.assets, self.built_at, self.report)
+            self.printed = write_pdf(self.booklet, self.assets, self.built_at, self.report, self.paginate_only)
             self.seconds = time.perf_counter() - started
         return self.printed
 

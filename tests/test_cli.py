@@ -544,3 +544,25 @@ def test_version_and_help_answer_before_the_pipeline_loads() -> None:
         "usage: booklet build [-h] [--out DIR] [--format LIST] [--strict] [--quiet]",
         "[]",
     ]
+
+
+
+def test_several_booklets_in_one_real_process_are_as_if_built_alone(tmp_path: Path) -> None:
+    """`make` builds every stale booklet in one run (imports and fonts loaded once): each
+    booklet's outputs are the bytes a run of its own writes; a bad one is reported and the
+    others are still built (issue 15)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    names = ["image-local", "footnote-undefined", "utf8-bom"]
+    sources = [str(FIXTURES / name) for name in names]
+    together = booklet_process("build", *sources, "--quiet", "--out", str(tmp_path / "together"), env=env)
+    _, stderr = together.communicate(timeout=600)
+    assert together.returncode == 1
+    assert stderr.splitlines() == [ERRORS["footnote-undefined"].format(src=FIXTURES / "footnote-undefined")]
+    for name in ("image-local", "utf8-bom"):
+        alone = booklet_process("build", str(FIXTURES / name), "--quiet", "--out", str(tmp_path / name), env=env)
+        alone.communicate(timeout=600)
+        assert alone.returncode == 0
+        for kind in ("pdf", "epub", "html"):
+            made = (tmp_path / "together" / f"{name}.{kind}").read_bytes()
+            assert made == (tmp_path / name / f"{name}.{kind}").read_bytes(), f"{name}.{kind}"
+    assert not (tmp_path / "together" / "footnote-undefined.pdf").exists()

@@ -61,10 +61,14 @@ def make(project: Path, *args: str) -> str:
 
 
 def built(output: str) -> list[str]:
-    """The booklets a `make` run built (or, with -n, would build)."""
-    return sorted(
-        line.split("content/")[1].split()[0] for line in output.splitlines() if "-m booklet build" in line
-    )
+    """The booklets a `make` run built (or, with -n, would build): one run may build several."""
+    runs = [line for line in output.splitlines() if "-m booklet build" in line]
+    return sorted(word.removeprefix("content/") for line in runs for word in line.split() if word.startswith("content/"))
+
+
+def runs(output: str) -> int:
+    """How many runs of booklet a `make` started."""
+    return sum("-m booklet build" in line for line in output.splitlines())
 
 
 def later(*paths: Path) -> None:
@@ -77,6 +81,7 @@ def later(*paths: Path) -> None:
 def test_make_j2_builds_each_booklet_once_then_nothing(project: Path) -> None:
     output = make(project, "-j2")
     assert built(output) == ["alpha", "beta"]
+    assert runs(output) == 2  # a run per booklet, two at a time
     for name in ("alpha", "beta"):
         for kind in ("pdf", "epub", "html"):
             assert (project / "dist" / f"{name}.{kind}").stat().st_size > 1000
@@ -129,3 +134,21 @@ def test_a_new_file_in_a_booklet_rebuilds_that_booklet(project: Path) -> None:
         assert built(make(project, "-n")) == ["beta"]
     finally:
         extra.unlink()
+
+
+def test_make_builds_every_stale_booklet_in_one_run(project: Path) -> None:
+    """A plain `make` starts booklet once for all the stale booklets (Python, WeasyPrint and
+    the fonts load once); `make -j2` above starts one run per booklet (issue 15)."""
+    if not (project / "dist" / "alpha.pdf").exists():
+        make(project, "-j2")
+    changed = [project / "content" / "alpha" / "01-one.md", project / "content" / "beta" / "booklet.yml"]
+    before = [path.stat() for path in changed]
+    later(*changed)
+    try:
+        output = make(project)
+    finally:
+        for path, stat in zip(changed, before):
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert built(output) == ["alpha", "beta"]
+    assert runs(output) == 1
+    assert NOTHING in make(project).splitlines()

@@ -722,3 +722,11 @@ def test_the_lonely_heading_check_runs_once_per_layout(
     printed = lay_out(ROOT / "tests" / "fixtures" / "pdf-lonely-check-once-per-layout", tmp_path)
     assert [note.label for note in printed.result.moved_notes] == ["long"]
     assert counts == {"check": 2, "layout": 2}
+
+
+def test_pagination_alone_gives_the_same_pages_without_drawing_a_pdf(kamailio: Printed) -> None:
+    """An EPUB-only build needs the print pages for its page list, not the PDF (issue 15)."""
+    result = write_pdf(kamailio.booklet, read_assets(kamailio.booklet), BUILT_AT, paginate_only=True)
+    assert result.data == b""
+    assert result.pages == kamailio.result.pages
+    assert result.moved_notes == kamailio.result.moved_notes

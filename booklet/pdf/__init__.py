@@ -42,7 +42,11 @@ __all__ = ["PrintedPdf", "write_pdf"]
 
 
 def write_pdf(
-    booklet: Booklet, assets: Assets, built_at: datetime, report: Callable[[Step], None] | None = None
+    booklet: Booklet,
+    assets: Assets,
+    built_at: datetime,
+    report: Callable[[Step], None] | None = None,
+    paginate_only: bool = False,
 ) -> PrintedPdf:
     """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
@@ -54,6 +58,8 @@ def write_pdf(
     of its own). The longest note that paragraph calls is then set in the text too, and the
     booklet laid out again. Such notes are listed in `moved_notes` (build warns).
     `report` is told each page as WeasyPrint lays it out, then the layout's and the writing's times.
+    `paginate_only`: the pagination without the PDF's bytes (`data` is empty), for the EPUB's
+    page list when no PDF is wanted: the pages are laid out, not drawn.
     """
     html = print_document(booklet, built_at, assets.cover.href)
     typeset = typeset_print_html(html, booklet.metadata.language)
@@ -61,7 +67,7 @@ def write_pdf(
     moved: list[Footnote] = []
     while True:
         try:
-            data, pages, warnings = lay_out(typeset, booklet, assets, report or _ignore)
+            data, pages, warnings = lay_out(typeset, booklet, assets, report or _ignore, not paginate_only)
         except PageOverflow:
             if not notes:
                 raise BookletError(

@@ -59,12 +59,12 @@ class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyp
 
 
 def lay_out(
-    html: str, booklet: Booklet, assets: Assets, report: Callable[[Step], None]
+    html: str, booklet: Booklet, assets: Assets, report: Callable[[Step], None], write: bool = True
 ) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
-    Returns the PDF, {element id: page number (1-based)} and every warning WeasyPrint
-    logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
+    Returns the PDF (empty when not `write`: the pages alone, for an EPUB-only build),
+    {element id: page number (1-based)} and every warning WeasyPrint logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
     WeasyPrint 70 cannot place a floated note even on an empty page (it asserts).
     `report` is told each page as it is laid out, then the layout's and the writing's times.
     """
@@ -77,10 +77,12 @@ def lay_out(
         except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
             raise PageOverflow from error
         report(Step("layout", len(rendered.pages), time.perf_counter() - started))
-        started = time.perf_counter()
-        report(Step("pdf"))
-        pdf = rendered.write_pdf(finisher=_finish, **options)
-        report(Step("pdf", seconds=time.perf_counter() - started))
+        pdf = b""
+        if write:
+            started = time.perf_counter()
+            report(Step("pdf"))
+            pdf = rendered.write_pdf(finisher=_finish, **options)
+            report(Step("pdf", seconds=time.perf_counter() - started))
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
         raise _tofu(booklet, missing[0])
