@@ -1,11 +1,14 @@
 """Benchmarks: booklet side by side with pandoc, in one run on one machine.
 
-Builds the Kamailio booklet and generated booklets of 10, 100 and 1,000 chapters with
-booklet (all outputs, and each alone), pandoc's EPUB, pandoc → WeasyPrint and, when TeX is
-installed, pandoc → XeTeX. Each is repeated; the table gives min and median wall time,
-peak memory (GNU time) and output size, each as a ratio to pandoc's in the same run.
-Also: a no-op `make`, a `make` after editing one chapter, and a rebuild in a warm process.
-Writes bench/results.md.  Usage: python bench/run.py [--quick]
+Builds the Kamailio booklet and generated booklets of 10, 100, 400 and 1,000 chapters
+(bench/generate.py: real prose, ~4,000 characters and two notes a chapter) with booklet (all
+outputs, and each alone), pandoc's EPUB, pandoc → WeasyPrint, Typst (the same text through
+pandoc's Typst writer: A5, Noto Serif CJK, notes, a contents; only Typst's compile is timed)
+and, when TeX is installed, pandoc → XeTeX. Each is repeated; the table gives min and median
+wall time, CPU time, peak memory (GNU time) and output size, each as a ratio to pandoc's in
+the same run. Also: booklet with and without the WeasyPrint fixes it carries
+(booklet/pdf/upstream.py), a no-op `make`, a `make` after editing one chapter, and a rebuild
+in a warm process. Writes bench/results.md.  Usage: python bench/run.py [--quick]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Measure:
     times: tuple[float, ...]
     peak_mb: float
     size_kb: float | None
+    cpu: tuple[float, ...] = ()  # user + system seconds of each run (GNU time)
 
     @property
     def best(self) -> float:
@@ -47,16 +51,20 @@ class Measure:
     def median(self) -> float:
         return statistics.median(self.times)
 
+    @property
+    def best_cpu(self) -> float:
+        return min(self.cpu) if self.cpu else float("nan")
+
 
 def measure(
     label: str, command: list[str], output: Path | None, repeats: int, env: dict[str, str] | None = None
 ) -> Measure:
-    times, peaks = [], []
+    times, peaks, cpu = [], [], []
     for _ in range(repeats):
         with tempfile.NamedTemporaryFile("r") as report:
             started = time.perf_counter()
             result = subprocess.run(
-                [GNU_TIME, "-f", "%M", "-o", report.name, *command],
+                [GNU_TIME, "-f", "%M %U %S", "-o", report.name, *command],
                 check=False,
                 capture_output=True,
                 text=True,
@@ -66,9 +74,28 @@ def measure(
             times.append(time.perf_counter() - started)
             if result.returncode != 0:
                 raise SystemExit(f"{label} failed:\n{result.stderr[-2000:]}")
-            peaks.append(int(report.read().strip().splitlines()[-1]) / 1024)
+            peak, user, system = report.read().strip().splitlines()[-1].split()
+            peaks.append(int(peak) / 1024)
+            cpu.append(float(user) + float(system))
     size = output.stat().st_size / 1024 if output is not None else None
-    return Measure(label, tuple(times), max(peaks), size)
+    return Measure(label, tuple(times), max(peaks), size, tuple(cpu))
+
+
+# Typst's compile, as its Python binding runs it (system fonts: Noto Serif CJK SC).
+TYPST = "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2])"
+# booklet without the WeasyPrint fixes it carries: the layout module applies them on import.
+UNFIXED = (
+    "import sys, booklet.pdf.layout; from booklet.pdf import upstream; upstream.drop_fixes(); "
+    "from booklet.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def typst_source(markdown: Path) -> Path:
+    """The same text as a Typst document (pandoc's Typst writer): A5, Noto Serif CJK SC, a contents."""
+    target = markdown.with_suffix(".typ")
+    options = ["-s", "--toc", "-V", "papersize=a5", "-V", "mainfont=Noto Serif CJK SC", "-V", "lang=zh"]
+    subprocess.run([str(_pandoc()), str(markdown), "-t", "typst", *options, "-o", str(target)], check=True)
+    return target
 
 
 def tools(
@@ -92,6 +119,10 @@ def tools(
             out / "pandoc-weasyprint.pdf",
         ),
     ]
+    typst = typst_source(markdown)
+    chosen.append(
+        ("Typst: PDF", [sys.executable, "-c", TYPST, str(typst), str(out / "typst.pdf")], out / "typst.pdf")
+    )
     if shutil.which("xelatex"):
         chosen.append(
             (
@@ -215,12 +246,13 @@ def versions() -> list[str]:
 
 def table(title: str, results: list[Measure]) -> list[str]:
     reference = next(m for m in results if m.label.startswith("pandoc → WeasyPrint"))
+    typst = next((m for m in results if m.label.startswith("Typst")), None)
     sizes = {m.label.split(":")[-1].strip(): m for m in results if m.label.startswith("pandoc")}
     lines = [
         f"### {title}",
         "",
-        "| tool | min s | median s | time ÷ pandoc→WeasyPrint | peak MB | size KB | size ÷ pandoc's |",
-        "|---|---|---|---|---|---|---|",
+        "| tool | min s | median s | CPU s | time ÷ pandoc→WeasyPrint | time ÷ Typst | peak MB | peak ÷ pandoc→WeasyPrint | size KB | size ÷ pandoc's |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in results:
         kind = m.label.split(":")[-1].strip()
@@ -232,10 +264,37 @@ def table(title: str, results: list[Measure]) -> list[str]:
             if m.size_kb and pandoc_size and pandoc_size.size_kb and kind != "PDF + EPUB + HTML"
             else ""
         )
+        to_typst = f"{m.best / typst.best:.1f}" if typst else ""
         lines.append(
-            f"| {m.label} | {m.best:.2f} | {m.median:.2f} | {m.best / reference.best:.2f} | {m.peak_mb:.0f} | {m.size_kb:.0f} | {size_ratio} |"
+            f"| {m.label} | {m.best:.2f} | {m.median:.2f} | {m.best_cpu:.2f} | {m.best / reference.best:.2f} | {to_typst} "
+            f"| {m.peak_mb:.0f} | {m.peak_mb / reference.peak_mb:.2f} | {m.size_kb:.0f} | {size_ratio} |"
         )
     return lines + [""]
+
+
+def fixes(source: Path, work: Path) -> list[str]:
+    """booklet (all outputs) with and without the WeasyPrint fixes it carries, one run each, CPU time."""
+    out = work / "out-fixes"
+    out.mkdir()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    build = ["build", str(source), "--out", str(out)]
+    fixed = measure(
+        "with the fixes", [sys.executable, "-m", "booklet", *build], out / f"{source.name}.pdf", 1, env
+    )
+    data = (out / f"{source.name}.pdf").read_bytes()
+    plain = measure("without", [sys.executable, "-c", UNFIXED, *build], out / f"{source.name}.pdf", 1, env)
+    same = "identical" if (out / f"{source.name}.pdf").read_bytes() == data else "DIFFERENT"
+    return [
+        f"### Carried WeasyPrint fixes ({source.name}: booklet/pdf/upstream.py)",
+        "",
+        f"All outputs, one run each; the PDFs are {same}.",
+        "",
+        "| booklet | wall s | CPU s | peak MB |",
+        "|---|---|---|---|",
+        *[f"| {m.label} | {m.best:.2f} | {m.best_cpu:.2f} | {m.peak_mb:.0f} |" for m in (fixed, plain)],
+        f"| without ÷ with | {plain.best / fixed.best:.2f} | {plain.best_cpu / fixed.best_cpu:.2f} | |",
+        "",
+    ]
 
 
 def snapshot(work: Path) -> Path:
@@ -265,8 +324,8 @@ def main() -> None:
                 3 if quick else 5,
             )
         ]
-        for chapters, repeats in ((10, 3), (100, 3), (1000, 1)):
-            if quick and chapters == 1000:
+        for chapters, repeats in ((10, 3), (100, 3), (400, 1), (1000, 1)):
+            if quick and chapters > 100:
                 continue
             cases.append(
                 (
@@ -276,13 +335,14 @@ def main() -> None:
                     1 if quick else repeats,
                 )
             )
-        # At 1,000 chapters each booklet output alone would lay the PDF out again (the EPUB's
+        # At 400 and 1,000 chapters each booklet output alone would lay the PDF out again (the EPUB's
         # page list needs it): the full build is timed, beside pandoc's.
         cold = 0.0
         growth: list[str] = []
+        per_chapter: dict[int, float] = {}  # CPU seconds per chapter
         for title, source, name, repeats in cases:
             print(title, flush=True)
-            results = run_case(title, source, name, repeats, work, alone="1,000" not in title)
+            results = run_case(title, source, name, repeats, work, alone=title[:3] not in ("400", "1,0"))
             cold = cold or results[0].best  # the Kamailio booklet, all outputs, from a cold process
             sections += table(f"{title} ({repeats} runs)", results)
             if source.is_dir() and title[0].isdigit():
@@ -291,9 +351,17 @@ def main() -> None:
                     results[0],
                     next(m for m in results if m.label.startswith("pandoc → WeasyPrint")),
                 )
+                per_chapter[chapters] = ours.best_cpu / chapters
                 growth.append(
-                    f"| {chapters:,} | {ours.best:.2f} | {1000 * ours.best / chapters:.0f} | {ours.peak_mb:.0f} | {1000 * theirs.best / chapters:.0f} |"
+                    f"| {chapters:,} | {ours.best:.2f} | {1000 * ours.best / chapters:.0f} | {1000 * ours.best_cpu / chapters:.0f} "
+                    f"| {{ratio{chapters}}} | {ours.peak_mb:.0f} | {1000 * theirs.best / chapters:.0f} |"
                 )
+        base = per_chapter.get(100)
+        growth = [
+            line.format(**{f"ratio{n}": f"{c / base:.2f}" if base else "" for n, c in per_chapter.items()})
+            for line in growth
+        ]
+        carried = fixes(work / "gen-100", work) if not quick else []
         rebuilds = {**incremental(work), **warm(work)}
     lines = [
         "# Benchmarks",
@@ -303,10 +371,11 @@ def main() -> None:
         *versions(),
         "",
         *sections,
+        *carried,
         "### Growth with the number of chapters",
         "",
-        "| chapters | booklet, all outputs, s | ms per chapter | peak MB | pandoc → WeasyPrint, ms per chapter |",
-        "|---|---|---|---|---|",
+        "| chapters | booklet, all outputs, s | ms per chapter | CPU ms per chapter | CPU per chapter ÷ at 100 | peak MB | pandoc → WeasyPrint, ms per chapter |",
+        "|---|---|---|---|---|---|---|",
         *growth,
         "",
         "### Rebuilds (the Kamailio booklet)",
