@@ -13,7 +13,7 @@ holds the exact table):
 5. `assets`, `fonts`, `cover`, `pages` – typed files (href, media type, bytes); fonts and
    subsets; the generated cover; which block opens each printed page (the EPUB's page
    list, the web page's `#p12`)
-6. `pdf` (`notes` · `typeset` · `layout` · `compact` · `impose`), `epub` (`documents` ·
+6. `pdf` (`notes` · `typeset` · `layout` · `upstream` · `compact` · `impose`), `epub` (`documents` ·
    `package` · `check`: an EPUB read back for what readers fail on), `web` (`shape`) –
    one writer per output: model and assets in, bytes out
 7. `build`       – the order of stages and the atomic writes of the outputs

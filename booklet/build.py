@@ -27,7 +27,7 @@ from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
-from booklet.fonts import cached_subset
+from booklet.fonts import cached_compact, cached_subset
 from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
@@ -80,7 +80,9 @@ def build(
     report(Step("read", len(booklet.chapters), time.perf_counter() - started))
     made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
-    printed = _PrintEdition(booklet, assets, built_at, report, "pdf" not in formats)  # laid out once: the EPUB's page list too
+    printed = _PrintEdition(
+        booklet, assets, built_at, report, "pdf" not in formats
+    )  # laid out once: the EPUB's page list too
     helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
     for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
@@ -192,9 +194,18 @@ class _PrintEdition:
             started = time.perf_counter()
             from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
 
-            self.printed = write_pdf(self.booklet, self.assets, self.built_at, self.report, self.paginate_only)
+            self.printed = write_pdf(
+                self.booklet, self.assets, self.built_at, self.report, self.paginate_only, _cached_compact
+            )
             self.seconds = time.perf_counter() - started
         return self.printed
+
+
+def _cached_compact(font: bytes) -> bytes | None:
+    """The PDF's compact CJK font, from the user's cache when these subset bytes were compacted before."""
+    from booklet.pdf import compact  # with the PDF only
+
+    return cached_compact(font, compact.compact_cff, Path(compact.__file__).read_bytes())
 
 
 def read_assets(booklet: Booklet) -> Assets:

@@ -1,6 +1,6 @@
 """The user's cache: bytes that took long to make (covers, font subsets), kept between builds.
 
-Takes a kind (`covers`, `fonts`), a key and a way to make the bytes; returns the bytes,
+Takes a kind (`covers`, `fonts`, `pdf-fonts`), a key and a way to make the bytes; returns the bytes,
 from `$XDG_CACHE_HOME/booklet/<kind>/` when the same key was seen before. A cache that
 cannot be written only costs time. The remote images fetched with `--fetch-remote` are kept
 under `remote/` (content/images.py).

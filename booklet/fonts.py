@@ -3,15 +3,18 @@
 Takes a writing system, a face name and the characters a booklet uses; returns the installed
 font file (`font_face`, asked of fontconfig once per pattern) or an OpenType (CFF) subset
 holding exactly those characters (`subset_font`, for the EPUB, so that a reader without a
-CJK font shows no tofu; `cached_subset` keeps it in the user's cache). `SUBSET_VERSION`
+CJK font shows no tofu; `cached_subset` keeps it in the user's cache), and keeps the PDF's
+compact CJK fonts in that cache too (`cached_compact`). `SUBSET_VERSION`
 goes into that cache's key, so a change of the options below invalidates old subsets.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from fontTools import subset
@@ -63,6 +66,13 @@ def cached_subset(family: str, face: str, characters: str) -> bytes:
     path, index = font_face(family + FACE_STYLES[face])
     key = "\0".join((file_key((path, index)), SUBSET_VERSION, characters))
     return cached("fonts", key, ".otf", lambda: subset_font(path.read_bytes(), index, characters))
+
+
+def cached_compact(font: bytes, compact: Callable[[bytes], bytes | None], made_by: bytes) -> bytes | None:
+    """`compact(font)` (the PDF's compact CJK font, pdf/compact.py), from the user's cache when
+    the same bytes were compacted before by the same code (`made_by`: its source)."""
+    key = hashlib.sha256(made_by + font).hexdigest()
+    return cached("pdf-fonts", key, ".cff", lambda: compact(font) or b"") or None
 
 
 def subset_font(font: bytes, index: int, characters: str) -> bytes:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import weasyprint
 
-from booklet.pdf.compact import compact_cid_fonts
+from booklet.fonts import cached_compact
+from booklet.pdf.compact import compact_cff, compact_cid_fonts
 
 # Bold Noto Serif CJK has glyphs whose CID differs from their glyph id: both weights are used.
 PAGE = """<html lang="zh-CN"><body style="font-family: 'Noto Serif CJK SC'">
@@ -76,3 +79,22 @@ def test_every_glyph_draws_the_same_in_poppler_and_mupdf(pdfs: tuple[Path, Path]
         tmp_path / "poppler-plain-1.pgm"
     ).read_bytes()
     assert (tmp_path / "mupdf-compact.pgm").read_bytes() == (tmp_path / "mupdf-plain.pgm").read_bytes()
+
+
+def test_a_compact_font_comes_from_the_cache_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A font's compact form depends only on its bytes: build keeps it in the user's cache (issue 15)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    document = weasyprint.HTML(string=PAGE).render()
+
+    def cached_by(compact: Callable[[bytes], bytes | None]) -> Callable[[object, object], None]:
+        return functools.partial(compact_cid_fonts, compact=lambda font: cached_compact(font, compact, b"v1"))
+
+    def never(font: bytes) -> bytes | None:
+        raise AssertionError("compacted again: the cache was not used")
+
+    first = document.write_pdf(finisher=cached_by(compact_cff))
+    assert len(list((tmp_path / "booklet" / "pdf-fonts").iterdir())) == 2  # regular and bold
+    assert document.write_pdf(finisher=cached_by(never)) == first
+    assert document.write_pdf(finisher=compact_cid_fonts) == first

@@ -18,7 +18,8 @@ a number that is not printed (cover, title page, blank pages) still counts.
 
 Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
 spaces, punctuation, line breaking), then `layout` (WeasyPrint, with `compact` as its
-finisher). `impose` turns the bytes into a print-at-home booklet.
+finisher, and `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
+documents). `impose` turns the bytes into a print-at-home booklet.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from lxml import html as lxml_html
 from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import PAGE_SIZES, Booklet, Footnote, PrintedPdf, Step
+from booklet.pdf.compact import Compactor
 from booklet.pdf.layout import PageOverflow, lay_out
 from booklet.pdf.notes import inline_footnotes
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
@@ -47,6 +49,7 @@ def write_pdf(
     built_at: datetime,
     report: Callable[[Step], None] | None = None,
     paginate_only: bool = False,
+    compact: Compactor | None = None,
 ) -> PrintedPdf:
     """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
@@ -59,7 +62,8 @@ def write_pdf(
     booklet laid out again. Such notes are listed in `moved_notes` (build warns).
     `report` is told each page as WeasyPrint lays it out, then the layout's and the writing's times.
     `paginate_only`: the pagination without the PDF's bytes (`data` is empty), for the EPUB's
-    page list when no PDF is wanted: the pages are laid out, not drawn.
+    page list when no PDF is wanted: the pages are laid out, not drawn. `compact`: how the
+    embedded CJK fonts are made compact (`compact.compact_cff`, or build's cache of it).
     """
     html = print_document(booklet, built_at, assets.cover.href)
     typeset = typeset_print_html(html, booklet.metadata.language)
@@ -67,7 +71,9 @@ def write_pdf(
     moved: list[Footnote] = []
     while True:
         try:
-            data, pages, warnings = lay_out(typeset, booklet, assets, report or _ignore, not paginate_only)
+            data, pages, warnings = lay_out(
+                typeset, booklet, assets, report or _ignore, not paginate_only, compact
+            )
         except PageOverflow:
             if not notes:
                 raise BookletError(

@@ -11,29 +11,35 @@ are almost always equal already). Text extraction is unchanged: ToUnicode maps
 the same codes.
 
 Used as WeasyPrint's `finisher`: it takes the document and the pydyf PDF
-just before it is written.
+just before it is written. A font's compact form depends only on its bytes, so `build`
+keeps it in the user's cache (`compact`, a `Compactor` wrapping `compact_cff`): the same
+text set again (a rebuild, `make`, the preview) skips fontTools.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pydyf
 from fontTools.cffLib import CFFFontSet
 from fontTools.ttLib import TTFont, TTLibError
 
+# A font's OpenType/CFF bytes → its compact bare CFF, or None when it is not CID-keyed.
+Compactor = Callable[[bytes], bytes | None]
 
-def compact_cid_fonts(document: object, pdf: pydyf.PDF) -> None:
-    """Replace each embedded CID-keyed OpenType/CFF font by its compact bare CFF."""
+
+def compact_cid_fonts(document: object, pdf: pydyf.PDF, compact: Compactor | None = None) -> None:
+    """Replace each embedded CID-keyed OpenType/CFF font by its compact bare CFF (`compact_cff`, or `compact`)."""
     for stream in pdf.objects:
         if isinstance(stream, pydyf.Stream) and stream.extra.get("Subtype") == "/OpenType":
-            compact = _compact_cff(b"".join(stream.stream))
-            if compact is not None:
-                stream.stream = [compact]
+            compact_form = (compact or compact_cff)(b"".join(stream.stream))
+            if compact_form is not None:
+                stream.stream = [compact_form]
                 stream.extra["Subtype"] = "/CIDFontType0C"
 
 
-def _compact_cff(data: bytes) -> bytes | None:
+def compact_cff(data: bytes) -> bytes | None:
     """The CFF table with only its non-empty glyphs, each CID set to its old glyph id; None if not CID-keyed."""
     try:
         font = TTFont(io.BytesIO(data), lazy=True)

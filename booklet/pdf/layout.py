@@ -2,11 +2,13 @@
 
 Takes the print document and the files it refers to (cover, images); returns the PDF's
 bytes and, for each element id, the page it landed on. Nothing is fetched from the
-network: every URL the document names must be one of the resources given.
+network: every URL the document names must be one of the resources given. Importing this
+module puts the fixes of `upstream` in place (WeasyPrint 70.0 and pydyf 0.13.0 only).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -21,7 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import Booklet, Step
-from booklet.pdf.compact import compact_cid_fonts
+from booklet.pdf.compact import Compactor, compact_cid_fonts
 from booklet.pdf.copytext import drop_elastic_points
 from booklet.pdf.upstream import carry_fixes
 
@@ -59,7 +61,12 @@ class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyp
 
 
 def lay_out(
-    html: str, booklet: Booklet, assets: Assets, report: Callable[[Step], None], write: bool = True
+    html: str,
+    booklet: Booklet,
+    assets: Assets,
+    report: Callable[[Step], None],
+    write: bool = True,
+    compact: Compactor | None = None,
 ) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
@@ -81,7 +88,7 @@ def lay_out(
         if write:
             started = time.perf_counter()
             report(Step("pdf"))
-            pdf = rendered.write_pdf(finisher=_finish, **options)
+            pdf = rendered.write_pdf(finisher=functools.partial(_finish, compact=compact), **options)
             report(Step("pdf", seconds=time.perf_counter() - started))
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
@@ -93,10 +100,10 @@ def lay_out(
     return pdf, pages, tuple(warnings)
 
 
-def _finish(document: object, pdf: object) -> None:
+def _finish(document: object, pdf: object, compact: Compactor | None = None) -> None:
     """WeasyPrint's finisher: the copied text without elastic points, then the compact CJK fonts."""
     drop_elastic_points(document, pdf)
-    compact_cid_fonts(document, pdf)
+    compact_cid_fonts(document, pdf, compact)
 
 
 def _tofu(booklet: Booklet, message: str) -> BookletError:
