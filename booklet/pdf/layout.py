@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from urllib.parse import unquote
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from booklet.assets import Assets
@@ -80,7 +81,7 @@ def lay_out(
     with _weasyprint_warnings() as warnings, _weasyprint_pages(report):
         started = time.perf_counter()
         try:
-            rendered = document.render(**options)
+            rendered = document.render(font_config=_fonts(), **options)
         except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
             raise PageOverflow from error
         report(Step("layout", len(rendered.pages), time.perf_counter() - started))
@@ -104,6 +105,15 @@ def _finish(document: object, pdf: object, compact: Compactor | None = None) -> 
     """WeasyPrint's finisher: the copied text without elastic points, then the compact CJK fonts."""
     drop_elastic_points(document, pdf)
     compact_cid_fonts(document, pdf, compact)
+
+
+@functools.cache
+def _fonts() -> FontConfiguration:
+    """One fontconfig set-up and Pango font map for every layout in this process (a layout again
+    for a moved note, each booklet of `make`, each rebuild of the preview): the system's fonts
+    are found and loaded once. The print document names no web font, so nothing is kept
+    from one document to the next but the fonts themselves."""
+    return FontConfiguration()
 
 
 def _tofu(booklet: Booklet, message: str) -> BookletError:
