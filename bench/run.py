@@ -8,7 +8,9 @@ and, when TeX is installed, pandoc → XeTeX. Each is repeated; the table gives 
 wall time, CPU time, peak memory (GNU time) and output size, each as a ratio to pandoc's in
 the same run. Also: booklet with and without the WeasyPrint fixes it carries
 (booklet/pdf/upstream.py), a no-op `make`, a `make` after editing one chapter, and a rebuild
-in a warm process. Writes bench/results.md.  Usage: python bench/run.py [--quick]
+in a warm process. Writes bench/results.md.
+Usage: python bench/run.py [--quick] [--chapters 10,100,400,1000] [--runs N] [--no-rebuilds]
+(`--chapters`, `--runs`: a part of the full run, say on a busy machine; results.md says which.)
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ RESULTS = ROOT / "bench" / "results.md"
 # in the working tree never reach the figures. `python -m booklet` runs from it (its cwd).
 CODE = ROOT
 GNU_TIME = "/usr/bin/time"
+LOAD = " ".join(
+    Path("/proc/loadavg").read_text().split()[:3]
+)  # 1, 5 and 15 minutes: how busy the machine was
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,11 @@ def fixes(source: Path, work: Path) -> list[str]:
     ]
 
 
+def _option(name: str, default: str) -> str:
+    """The value after `name` on the command line, or `default`."""
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
 def snapshot(work: Path) -> Path:
     """The committed tree (HEAD), unpacked: what the figures are of."""
     target = work / "snapshot"
@@ -309,6 +319,10 @@ def snapshot(work: Path) -> Path:
 def main() -> None:
     global CODE
     quick = "--quick" in sys.argv
+    sizes = _option("--chapters", "10,100,400,1000" if not quick else "10,100")
+    chosen = [int(n) for n in sizes.split(",")]
+    runs = int(_option("--runs", "0"))  # 0: each case's own number of runs
+    rebuilds_too = "--no-rebuilds" not in sys.argv
     sections: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -321,18 +335,18 @@ def main() -> None:
                 "The Kamailio booklet",
                 CODE / "content" / "kamailio-in-action",
                 "kamailio-in-action",
-                3 if quick else 5,
+                runs or (3 if quick else 5),
             )
         ]
         for chapters, repeats in ((10, 3), (100, 3), (400, 1), (1000, 1)):
-            if quick and chapters > 100:
+            if chapters not in chosen:
                 continue
             cases.append(
                 (
                     f"{chapters:,} generated chapters",
                     generate(work / f"gen-{chapters}", chapters),
                     f"gen-{chapters}",
-                    1 if quick else repeats,
+                    runs or (1 if quick else repeats),
                 )
             )
         # At 400 and 1,000 chapters each booklet output alone would lay the PDF out again (the EPUB's
@@ -361,12 +375,13 @@ def main() -> None:
             line.format(**{f"ratio{n}": f"{c / base:.2f}" if base else "" for n, c in per_chapter.items()})
             for line in growth
         ]
-        carried = fixes(work / "gen-100", work) if not quick else []
-        rebuilds = {**incremental(work), **warm(work)}
+        carried = fixes(work / "gen-100", work) if 100 in chosen and not quick else []
+        rebuilds = {**incremental(work), **warm(work)} if rebuilds_too else {}
     lines = [
         "# Benchmarks",
         "",
-        f"Made by `make bench` ({'quick' if quick else 'full'} run) of commit {commit}. Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.",
+        f"Made by `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip()
+        + f" ({'quick' if quick else 'full' if sys.argv[1:] == [] else 'partial'} run) of commit {commit}; load average when it began: {LOAD}. Sizes: a PDF's ratio is to pandoc → XeTeX's PDF when TeX is installed, an EPUB's to pandoc's EPUB.",
         "",
         *versions(),
         "",
