@@ -31,7 +31,7 @@ from booklet.fonts import cached_compact, cached_subset
 from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
-__all__ = ["FORMATS", "Output", "Report", "build", "load_writers", "read_assets", "report_layout"]
+__all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
 
 Report = Callable[[Step], None]
 
@@ -139,13 +139,6 @@ def report_layout(printed: PrintedPdf, diagnostics: Diagnostics) -> None:
         diagnostics.warn(note.source, note.line, message)
     for message in printed.warnings:
         diagnostics.warn(None, None, f"WeasyPrint: {message}")
-
-
-def load_writers(formats: tuple[str, ...]) -> None:
-    """Import what `formats` need before the first build (the command line then sets it aside from
-    the garbage collector): WeasyPrint for the PDF and for the EPUB's page list, nothing for the web page."""
-    if "pdf" in formats or "epub" in formats:
-        import booklet.pdf  # noqa: F401 - loaded for its side of the import, used in _print_edition
 
 
 def _download_links(name: str, formats: tuple[str, ...], out_dir: Path) -> dict[str, str]:

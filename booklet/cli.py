@@ -10,7 +10,6 @@ prints its own log).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import sys
@@ -84,7 +83,7 @@ def _run(argv: list[str] | None) -> int:
             raise ValueError("--name names one booklet's outputs: build several booklets without it")
     except ValueError as error:
         parser.error(str(error))
-    return _build_all(args, sources, formats, built_at, request, started, argv is None)
+    return _build_all(args, sources, formats, built_at, request, started)
 
 
 def _build_all(
@@ -94,15 +93,9 @@ def _build_all(
     built_at: datetime,
     request: Request,
     started: float,
-    own_process: bool,
 ) -> int:
     """Each booklet in turn, in this process (`make` builds every stale one in one run): a bad
     one is reported and the others are still built; the exit code is the worst one's."""
-    from booklet.build import load_writers
-
-    load_writers(formats)
-    if own_process:  # a caller's objects (the tests') are not ours to freeze
-        _settle_collector()
     status = EXIT_OK
     for source in sources:
         code = _build(args, source, formats, built_at, request, started)
@@ -162,17 +155,6 @@ def _build(
             print(_output_line(output))
         print(f"booklet: built in {seconds:.2f}s", file=sys.stderr)
     return EXIT_OK
-
-
-def _settle_collector() -> None:
-    """Fewer garbage collections: what the imports made lives as long as the process.
-
-    `gc.freeze()` sets it aside, so no collection looks at it again; a build then makes
-    millions of small objects (WeasyPrint's boxes) that mostly live until its end, and a
-    collection every 700 allocations (the default) would look at them over and over.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def _source(given: str | None, parser: argparse.ArgumentParser) -> Path:
