@@ -242,6 +242,11 @@ def _parser() -> argparse.ArgumentParser:
         help="print only warnings and errors: no progress, no list of outputs",
     )
     build_parser.add_argument(
+        "--language",
+        metavar="TAG",
+        help="the language of a source that names none (a BCP 47 tag: en, ja, zh-CN, zh-TW…); else it is detected",
+    )
+    build_parser.add_argument(
         "--impose",
         action="store_true",
         help="with the PDF, also write NAME-print.pdf: A5 pages two to an A4 sheet, for saddle stitching",
@@ -331,7 +336,7 @@ def _request(args: argparse.Namespace, built_at: datetime) -> Request:
     remote: RemoteImages | None = "fetch" if args.fetch_remote else args.remote_images
     if args.name is not None and (not args.name.strip() or "/" in args.name or args.name.startswith(".")):
         raise ValueError(f"--name: `{args.name}` is not a file name: use letters, digits and dashes")
-    return Request(built_at, selection, args.name, args.title, remote)
+    return Request(built_at, selection, args.name, args.title, remote, language=args.language)
 
 
 def _date(text: str | None, option: str) -> date | None:

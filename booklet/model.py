@@ -162,3 +162,4 @@ class Request:
     name: str | None = None  # the output's file stem
     title: str | None = None
     remote_images: RemoteImages | None = None  # None: booklet.yml's `remote_images`, else "error"
+    language: str | None = None  # --language: for a source that names none (else it is detected)

@@ -53,8 +53,14 @@ ERRORS = {
     "page-size-unknown": f"{{src}}/booklet.yml:3: error: unknown page size `A3`: use one of {SIZES}",
     "language-unknown": "{src}/booklet.yml:2: error: `not a language` is not a BCP 47 language tag (for example zh-CN, en, ja)",
     "no-chapter": "{src}: error: no chapter: add Markdown files (*.md) with front matter",
-    "footnote-undefined": "{src}/01-one.md:7: error: footnote [^sip] is cited but never defined: add a line `[^sip]: …`",
-    "footnote-defined-twice": "{src}/01-one.md:9: error: footnote [^sip] is defined twice (first at line 7): keep one definition",
+    "guard-brackets": (
+        "{src}/01-one.md:7: error: more than 1,000 `[` in one paragraph: Markdown would take minutes to read it;"
+        " put it in a code block (``` above and below)"
+    ),
+    "guard-nested-html": (
+        "{src}/01-one.md:106: error: raw HTML nested more than 100 elements deep: no page can show it;"
+        " close the elements (`</div>`) or remove the nesting"
+    ),
     "footnote-defined-twice-shared": (
         "{src}/01-one.md:7: error: footnote [^sip] is also defined in {src}/footnotes.md:1: keep one of the two"
     ),
@@ -349,13 +355,13 @@ def booklet_process(*args: str, **kwargs: object) -> subprocess.Popen[str]:
 
 
 def test_a_real_process_exits_1_without_a_traceback(tmp_path: Path) -> None:
-    source, out = stage(tmp_path, "footnote-undefined")
+    source, out = stage(tmp_path, "image-missing")
     process = booklet_process("build", str(source), "--out", str(out))
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     assert "Traceback" not in stderr
-    assert stderr == ERRORS["footnote-undefined"].format(src=source) + "\n"
-    assert_untouched(out, "footnote-undefined")
+    assert stderr == ERRORS["image-missing"].format(src=source) + "\n"
+    assert_untouched(out, "image-missing")
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -546,23 +552,24 @@ def test_version_and_help_answer_before_the_pipeline_loads() -> None:
     ]
 
 
-
 def test_several_booklets_in_one_real_process_are_as_if_built_alone(tmp_path: Path) -> None:
     """`make` builds every stale booklet in one run (imports and fonts loaded once): each
     booklet's outputs are the bytes a run of its own writes; a bad one is reported and the
     others are still built (issue 15)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-    names = ["image-local", "footnote-undefined", "utf8-bom"]
+    names = ["image-local", "image-missing", "utf8-bom"]
     sources = [str(FIXTURES / name) for name in names]
     together = booklet_process("build", *sources, "--quiet", "--out", str(tmp_path / "together"), env=env)
     _, stderr = together.communicate(timeout=600)
     assert together.returncode == 1
-    assert stderr.splitlines() == [ERRORS["footnote-undefined"].format(src=FIXTURES / "footnote-undefined")]
+    assert stderr.splitlines() == [ERRORS["image-missing"].format(src=FIXTURES / "image-missing")]
     for name in ("image-local", "utf8-bom"):
-        alone = booklet_process("build", str(FIXTURES / name), "--quiet", "--out", str(tmp_path / name), env=env)
+        alone = booklet_process(
+            "build", str(FIXTURES / name), "--quiet", "--out", str(tmp_path / name), env=env
+        )
         alone.communicate(timeout=600)
         assert alone.returncode == 0
         for kind in ("pdf", "epub", "html"):
             made = (tmp_path / "together" / f"{name}.{kind}").read_bytes()
             assert made == (tmp_path / name / f"{name}.{kind}").read_bytes(), f"{name}.{kind}"
-    assert not (tmp_path / "together" / "footnote-undefined.pdf").exists()
+    assert not (tmp_path / "together" / "image-missing.pdf").exists()

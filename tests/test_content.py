@@ -131,10 +131,14 @@ def test_several_independent_errors_are_all_reported(tmp_path: Path) -> None:
     (source / "01.md").write_text(
         "---\ntitle: One\n---\n\nA call[^a].\n\n![gone](gone.png)\n", encoding="utf-8"
     )
+    (source / "02.md").write_text("---\ntitle: Two\n---\n\n" + "[" * 1001 + "\n", encoding="utf-8")
     with pytest.raises(BookletError) as caught:
         load_booklet(source, Diagnostics())
     assert str(caught.value).splitlines() == [
-        f"{source}/01.md:5: error: footnote [^a] is cited but never defined: add a line `[^a]: …`",
+        (
+            f"{source}/02.md:5: error: more than 1,000 `[` in one paragraph: Markdown would take minutes to read it;"
+            " put it in a code block (``` above and below)"
+        ),
         f"{source}/01.md:7: error: image `gone.png` does not exist: check the file name (relative to {source})",
     ]
 

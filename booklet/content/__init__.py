@@ -17,9 +17,11 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from booklet.content.assemble import check_links, collect_images, finish
+from booklet.content.assemble import collect_images, finish
 from booklet.content.blog import Reading, read_blog, read_lone_post, read_reading
 from booklet.content.images import Places
+from booklet.content.language import choose_language
+from booklet.content.links import check_links
 from booklet.content.markdown import convert
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
@@ -64,10 +66,12 @@ def load_booklet(
         name = request.name or source.resolve().name  # the folder's real name, for `.` and `..` too
     else:
         metadata, drafts, root = read_lone_post(source, diagnostics)
-        shared = post_definitions(drafts) if len(drafts) > 1 else {}
+        shared = post_definitions(drafts, diagnostics) if len(drafts) > 1 else {}
         places = Places(root, (root,), "", "set `site_root:` in its front matter to a folder that holds it")
         name = request.name or source.stem
     remote = request.remote_images or reading.remote_images or "error"
+    if blog is None:  # a site's language comes from its settings (content/blog.py)
+        metadata = choose_language(metadata, drafts, request.language, diagnostics)
     errors: list[BookletError] = []
     for draft in drafts:
         _convert_bounded(draft, shared, errors, diagnostics)

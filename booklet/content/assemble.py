@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from booklet.content.images import Places, locate_image
+from booklet.content.links import parts, resolve_anchors, slugs
 from booklet.content.markdown import line_of
-from booklet.content.sources import Draft
+from booklet.content.sources import Draft, note_key
 from booklet.errors import BookletError, Diagnostics
 from booklet.model import Chapter, Footnote, Heading, Image, Metadata, RemoteImages
 
@@ -39,8 +40,7 @@ def collect_images(
     """
     images: dict[Path, Image] = {}
     for draft in drafts:
-        assert draft.tree is not None
-        for img in list(draft.tree.iter("img")):
+        for img in [img for part in parts(draft) for img in part.iter("img")]:
             src = img.get("src", "")
             if not src:  # the sanitizer dropped it (a data: or javascript: URL), with a warning
                 img.drop_tree()
@@ -88,30 +88,6 @@ def _replace(img: lxml_html.HtmlElement, href: str | None, text: str) -> None:
     parent.replace(img, link)
 
 
-def check_links(drafts: list[Draft], metadata: Metadata, diagnostics: Diagnostics) -> None:
-    """Site-relative links resolve against base_url; a link that leads nowhere becomes its text."""
-    for draft in drafts:
-        assert draft.tree is not None
-        for anchor in draft.tree.xpath(".//a[not(@href)][not(@id)]"):
-            anchor.drop_tag()  # its href was dropped by the sanitizer, with a warning
-        for link in draft.tree.xpath(".//a[@href]"):
-            href = link.get("href")
-            if link.get("class") == "footnote-ref" or urlsplit(href).scheme in ("http", "https", "mailto"):
-                continue
-            if href.startswith("/") and not href.startswith("//") and metadata.base_url:
-                link.set("href", urljoin(metadata.base_url, href))
-                continue
-            if href.startswith("#"):
-                continue
-            line = line_of(draft, f"({href}")
-            diagnostics.warn(
-                draft.source,
-                line,
-                f"link `{href}` leads nowhere outside the blog: it is kept as text (set `base_url` in booklet.yml to resolve site links)",
-            )
-            link.drop_tag()
-
-
 def finish(
     drafts: list[Draft],
     shared: dict[str, tuple[str, Path, int]],
@@ -120,26 +96,27 @@ def finish(
     diagnostics: Diagnostics,
 ) -> tuple[Chapter, ...]:
     ids = _footnote_ids(drafts)
+    headings = [_number_headings(draft, f"ch{index:02d}") for index, draft in enumerate(drafts, start=1)]
+    resolve_anchors(drafts, diagnostics)
     chapters = []
     number = 0
     for index, draft in enumerate(drafts, start=1):
         if metadata.footnote_numbering == "chapter":
             number = 0
-        chapter_id = f"ch{index:02d}"
-        footnotes = []
-        for label in draft.cited:
+        notes = {}
+        for key in draft.cited:
             number += 1
-            footnotes.append(_footnote(draft, label, ids[(index, label)], number, shared))
-        _rewrite_calls(draft, {f.label: f for f in footnotes})
-        headings = _number_headings(draft, chapter_id)
-        _number_blocks(draft, chapter_id)
+            notes[key] = (ids[(index, key)], number)
+        calls = _rewrite_calls(draft, notes)
+        footnotes = tuple(_footnote(draft, key, *notes[key], calls[key], shared) for key in draft.cited)
+        _number_blocks(draft, f"ch{index:02d}")
         chapters.append(
             Chapter(
-                chapter_id,
+                f"ch{index:02d}",
                 draft.title,
                 _serialize_children(draft.tree),
-                headings,
-                tuple(footnotes),
+                headings[index - 1],
+                footnotes,
                 draft.source,
                 draft.line,
                 draft.source_url,
@@ -153,59 +130,79 @@ def _footnote_ids(drafts: list[Draft]) -> dict[tuple[int, str], str]:
     """ASCII ids (`fn-zhugeliang`); a label used in several chapters gets the chapter's prefix."""
     chapters_of: dict[str, int] = {}
     for draft in drafts:
-        for label in draft.cited:
+        for key in draft.cited:
+            label = note_key(draft.labels.get(key, key))
             chapters_of[label] = chapters_of.get(label, 0) + 1
     ids: dict[tuple[int, str], str] = {}
     taken: set[str] = set()
     for index, draft in enumerate(drafts, start=1):
-        for position, label in enumerate(draft.cited, start=1):
+        for position, key in enumerate(draft.cited, start=1):
+            label = draft.labels.get(key, key)
             slug = label.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", label) else f"{position}"
-            shared_label = chapters_of[label] > 1 or not slug[0].isalpha()
-            note_id = f"ch{index:02d}-fn-{slug}" if shared_label else f"fn-{slug}"
-            if note_id in taken:  # `[^Foo]` and `[^foo]` are two notes: their slugs must not be one id
-                note_id = f"ch{index:02d}-fn-{position}"
-            ids[(index, label)] = note_id
-            taken.add(note_id)
+            chapter_prefixed = (
+                chapters_of[note_key(label)] > 1 or not slug[0].isalpha() or f"fn-{slug}" in taken
+            )
+            ids[(index, key)] = f"ch{index:02d}-fn-{slug}" if chapter_prefixed else f"fn-{slug}"
+            taken.add(ids[(index, key)])
     return ids
 
 
 def _footnote(
-    draft: Draft, label: str, note_id: str, number: int, shared: dict[str, tuple[str, Path, int]]
+    draft: Draft,
+    key: str,
+    note_id: str,
+    number: int,
+    calls: tuple[str, ...],
+    shared: dict[str, tuple[str, Path, int]],
 ) -> Footnote:
-    item = draft.definitions[label]
+    item = draft.definitions[key]
     item.tag = "div"
     for attribute in list(item.attrib):
         del item.attrib[attribute]
-    assert draft.tree is not None
-    count = sum(
-        1
-        for a in draft.tree.iter("a")
-        if a.get("class") == "footnote-ref" and a.get("href") == f"#fn:{label}"
-    )  # not an XPath built from the label: a quote in it (`[^a'b]`) would break the expression
-    calls = tuple(
-        f"{note_id.replace('fn-', 'fnref-', 1)}" + (f"-{n}" if n > 1 else "") for n in range(1, count + 1)
-    )
-    if label in shared:
-        source, line = shared[label][1], shared[label][2]
+    _soften_line_breaks(item)
+    label = draft.labels.get(key, key)
+    if note_key(label) in shared:
+        source, line = shared[note_key(label)][1], shared[note_key(label)][2]
     else:
         source, line = draft.source, line_of(draft, f"[^{label}]:")
     return Footnote(note_id, label, number, _serialize_children(item), calls, source, line)
 
 
-def _rewrite_calls(draft: Draft, footnotes: dict[str, Footnote]) -> None:
-    """`<sup><a class="noteref" href="#fn-x" id="fnref-x">1</a></sup>`: nothing but the number inside."""
-    seen: dict[str, int] = {}
-    assert draft.tree is not None
-    for call in draft.tree.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
-        note = footnotes[call.get("href")[len("#fn:") :]]
-        sup = call.getparent()
-        del sup.attrib["id"]
-        call.attrib.clear()
-        call.set("class", "noteref")
-        call.set("href", f"#{note.id}")
-        call.set("id", note.calls[seen.get(note.id, 0)])
-        call.text = str(note.number)
-        seen[note.id] = seen.get(note.id, 0) + 1
+def _soften_line_breaks(note: lxml_html.HtmlElement) -> None:
+    """A note's source line breaks are soft (a space), as in body text; the PDF sets notes inline."""
+    verbatim = {node for pre in note.iter("pre") for node in pre.iter()}
+    for element in note.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element not in verbatim and element.tag != "code" and element.text and "\n" in element.text:
+            element.text = re.sub(r"[ \t]*\n[ \t]*", " ", element.text)
+        parent = element.getparent()
+        if parent is not None and parent not in verbatim and element.tail and "\n" in element.tail:
+            element.tail = re.sub(r"[ \t]*\n[ \t]*", " ", element.tail)
+
+
+def _rewrite_calls(draft: Draft, notes: dict[str, tuple[str, int]]) -> dict[str, tuple[str, ...]]:
+    """`<sup><a class="noteref" href="#fn-x" id="fnref-x">1</a></sup>`: nothing but the number inside.
+
+    Calls in the text and in the notes (a note citing a note); returns each note's call ids.
+    """
+    calls: dict[str, list[str]] = {key: [] for key in notes}
+    for part in parts(draft):
+        for call in part.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
+            key = call.get("href")[len("#fn:") :]
+            if key not in notes:
+                continue
+            note_id, number = notes[key]
+            call_id = note_id.replace("fn-", "fnref-", 1) + (f"-{len(calls[key]) + 1}" if calls[key] else "")
+            calls[key].append(call_id)
+            sup = call.getparent()
+            del sup.attrib["id"]
+            call.attrib.clear()
+            call.set("class", "noteref")
+            call.set("href", f"#{note_id}")
+            call.set("id", call_id)
+            call.text = str(number)
+    return {key: tuple(ids) for key, ids in calls.items()}
 
 
 def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
@@ -216,6 +213,7 @@ def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
     assert draft.tree is not None
     for empty in [h for h in draft.tree.iter("h1", "h2", "h3", "h4", "h5", "h6") if _says_nothing(h)]:
         empty.tag = "p"  # a heading nothing names (an image without alt) is no heading (WCAG 2.4.6)
+    _drop_repeated_title(draft)
     found = [h for h in draft.tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
     headings = [Heading(1, draft.title, chapter_id)]
     above: list[tuple[int, int]] = []  # (level written, level given) of the headings this one is under
@@ -226,12 +224,36 @@ def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
         level = min(above[-1][1] + 1 if above else 2, 6)
         above.append((written, level))
         element.tag = f"h{level}"
-        heading_id = f"{chapter_id}-s{number:02d}"
-        element.set("id", heading_id)
-        text = element.text_content().strip()
+        text = _heading_text(element)
+        new = f"{chapter_id}-s{number:02d}"
+        for name in [element.get("id"), *sorted(slugs(text))]:
+            if name:
+                draft.anchors.setdefault(name, new)
+        element.set("id", new)
         if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
-            headings.append(Heading(level, text, heading_id))
+            headings.append(Heading(level, text, new))
     return tuple(headings)
+
+
+def _heading_text(heading: lxml_html.HtmlElement) -> str:
+    """A heading's words for the contents, running heads and outline: without its note calls."""
+    copy = lxml_html.fragment_fromstring(lxml_html.tostring(heading, encoding="unicode"))
+    for call in copy.xpath(".//sup[a[@class='footnote-ref']]"):
+        call.drop_tree()
+    return " ".join(copy.text_content().split())
+
+
+def _drop_repeated_title(draft: Draft) -> None:
+    """A chapter whose text opens with a heading that says its title: the title is printed once."""
+    assert draft.tree is not None
+    first = next((child for child in draft.tree if isinstance(child.tag, str)), None)
+    if (
+        first is not None
+        and first.tag in ("h1", "h2")
+        and not (draft.tree.text or "").strip()
+        and _heading_text(first) == " ".join(draft.title.split())
+    ):
+        first.drop_tree()
 
 
 def _says_nothing(heading: lxml_html.HtmlElement) -> bool:
@@ -249,17 +271,20 @@ def _number_blocks(draft: Draft, chapter_id: str) -> None:
 def _warn_uncited(
     drafts: list[Draft], shared: dict[str, tuple[str, Path, int]], diagnostics: Diagnostics
 ) -> None:
-    cited = {label for draft in drafts for label in draft.cited}
+    """A note defined in a chapter and cited by none of its calls is warned for that chapter."""
+    cited = {note_key(draft.labels.get(key, key)) for draft in drafts for key in draft.cited}
     for draft in drafts:
-        for label in draft.definitions:
-            if label not in cited and label not in shared:
+        for key in draft.definitions:
+            label = draft.labels.get(key, key)
+            if key not in draft.cited and note_key(label) not in shared:
                 diagnostics.warn(
                     draft.source,
                     line_of(draft, f"[^{label}]:"),
                     f"footnote [^{label}] is defined but never cited",
                 )
-    for label, (_, path, line) in shared.items():
-        if label not in cited:
+    for key, (text, path, line) in shared.items():
+        if key not in cited:
+            label = text[2:].split("]:")[0] if text.startswith("[^") else key
             diagnostics.warn(path, line, f"footnote [^{label}] is defined but never cited")
 
 

@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import io
 import os
+import re
 import socket
 import threading
 import urllib.error
@@ -32,7 +33,18 @@ NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 REMOTE_TIMEOUT = 10.0  # seconds, for connecting and for each read
 REMOTE_DEADLINE = 30.0  # seconds for a whole fetch, however the server trickles
 REMOTE_MAX_BYTES = 20 * 1024 * 1024
-MEDIA_TYPES = {"png": ("image/png", ".png"), "jpeg": ("image/jpeg", ".jpg"), "gif": ("image/gif", ".gif")}
+# EPUB 3.3 §3.2 core media types for images; WeasyPrint draws each of them.
+MEDIA_TYPES = {
+    "png": ("image/png", ".png"),
+    "jpeg": ("image/jpeg", ".jpg"),
+    "gif": ("image/gif", ".gif"),
+    "webp": ("image/webp", ".webp"),
+    "svg": ("image/svg+xml", ".svg"),
+}
+# What an SVG may not hold: it would run, or reach outside the booklet (content never runs).
+SVG_UNSAFE = re.compile(
+    rb"<script|<foreignObject|\son[a-z]+\s*=|(?:xlink:)?href\s*=\s*[\"'](?!#|data:image/)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +149,14 @@ def _from_site(src: str, name: str, chapter: Path, line: int, places: Places, ro
 
 def _kind(data: bytes, src: str, chapter: Path, line: int) -> str:
     """The image's format, from its bytes (never from its name)."""
+    if _is_svg(data):
+        if SVG_UNSAFE.search(data):
+            raise BookletError(
+                chapter,
+                line,
+                f"image `{src}` is an SVG with a script or an outside link: remove them, or use a PNG",
+            )
+        return "svg"
     try:
         with PILImage.open(io.BytesIO(data)) as opened:
             kind = (opened.format or "").lower()
@@ -148,6 +168,13 @@ def _kind(data: bytes, src: str, chapter: Path, line: int) -> str:
     if kind not in MEDIA_TYPES:
         raise BookletError(chapter, line, f"image `{src}` is {kind.upper()}: convert it to PNG, JPEG or GIF")
     return kind
+
+
+def _is_svg(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<svg") or (
+        head.startswith((b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in data[:4096].lower()
+    )
 
 
 def _remote(src: str, chapter: Path, line: int, cache: Path | None) -> ImageFile:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import markdown
 from lxml import html as lxml_html
 
+from booklet.content.dialect import convert as markdown_html
+from booklet.content.dialect import prepare
+from booklet.content.guard import check_markdown
 from booklet.content.sanitize import sanitize
-from booklet.content.sources import FENCE, Draft, definition_lines
+from booklet.content.sources import Draft, definition_end, definition_lines, warn_defined_twice
 from booklet.errors import BookletError, Diagnostics
 
-MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
-LIST_ITEM = re.compile(r"^ *(?:[-*+]|\d{1,9}[.)])(?: |$)")
+NOTE_KEY_CALL = re.compile(r"\[\^(n\d+)\]")
 
 
 def convert(
@@ -28,94 +29,66 @@ def convert(
     errors: list[BookletError],
     diagnostics: Diagnostics,
 ) -> None:
-    local = definition_lines(draft.body, draft.body_line)
-    for label, lines in local.items():
-        if len(lines) > 1:
-            errors.append(
-                BookletError(
-                    draft.source,
-                    lines[1],
-                    f"footnote [^{label}] is defined twice (first at line {lines[0]}): keep one definition",
-                )
-            )
-        elif label in shared:
-            _, where, line = shared[label]
-            errors.append(
-                BookletError(
-                    draft.source,
-                    lines[0],
-                    f"footnote [^{label}] is also defined in {where}:{line}: keep one of the two",
-                )
-            )
-    extra = "\n\n".join(text for label, (text, _, _) in shared.items() if label not in local)
-    converter = markdown.Markdown(
-        extensions=MARKDOWN_EXTENSIONS,
-        extension_configs={"footnotes": {"UNIQUE_IDS": False}, "smarty": {"smart_quotes": False}},
-    )
-    html = converter.convert(_widen_list_indents(draft.body) + "\n\n" + extra)
-    html, dropped = sanitize(html)
+    """Markdown → sanitized tree on `draft`, with its notes taken out and its calls in order."""
+    try:
+        check_markdown(draft.body, draft.source, draft.body_line)
+    except BookletError as error:
+        errors.append(error)
+        draft.tree = lxml_html.fragment_fromstring("<p></p>", create_parent="div")
+        return
+    body = _first_definitions_only(draft, shared, errors, diagnostics)
+    extra = "\n\n".join(text for key, (text, _, _) in shared.items() if key not in draft.labels.values())
+    prepared = prepare(body + "\n\n" + extra)
+    draft.labels = prepared.labels
+    for kind, index in prepared.others.items():
+        diagnostics.warn(draft.source, draft.body_line + index, f"not GitHub Markdown: {kind}")
+    html, dropped = sanitize(markdown_html(prepared.text))
     for item in dropped:
         diagnostics.warn(draft.source, line_of(draft, item.token), item.message)
     draft.tree = lxml_html.fragment_fromstring(html, create_parent="div") if html else _empty_body()
     _take_definitions(draft)
-    _report_undefined_calls(draft, errors)
+    _report_undefined_calls(draft, diagnostics)
 
 
-def _widen_list_indents(body: str) -> str:
-    """Nest lists the way Jekyll, Hugo and GitHub authors write them.
+def _first_definitions_only(
+    draft: Draft,
+    shared: dict[str, tuple[str, Path, int]],
+    errors: list[BookletError],
+    diagnostics: Diagnostics,
+) -> str:
+    """A label defined twice keeps its first definition (as GitHub does), with a warning.
 
-    Python-Markdown nests a list item by four spaces; CommonMark nests it by the parent's
-    content column, two spaces after `- ` and three after `1. `. Within each list whose
-    nested items are indented by two or three, each level is widened to four. Only spaces
-    are added, so line numbers hold; code fences outside lists are left alone.
+    Returns the body with later definitions blanked; notes `draft.labels` with the keys
+    defined here (to leave out the shared definitions this chapter overrides... or clashes with).
     """
-    lines = body.split("\n")
-    index, fenced = 0, False
-    while index < len(lines):
-        if FENCE.match(lines[index]):
-            fenced = not fenced
-        elif not fenced and LIST_ITEM.match(lines[index]) and _indent(lines[index]) < 4:
-            end = _list_end(lines, index)
-            items = [n for n in range(index, end) if LIST_ITEM.match(lines[n]) and _indent(lines[n]) < 2]
-            for first, after in zip(
-                items, [*items[1:], end], strict=True
-            ):  # each top-level item has its own style
-                _widen(lines, first, after)
-            index = end
-            continue
-        index += 1
+    lines = draft.body.split("\n")
+    local = definition_lines(draft.body, draft.body_line)
+    for key, starts in local.items():
+        for start in starts[1:]:
+            index = start - draft.body_line
+            warn_defined_twice(diagnostics, draft.source, start, lines[index], starts[0])
+            end = definition_end(lines, index)
+            lines[index:end] = [""] * (end - index)
+        if key in shared:
+            _, where, line = shared[key]
+            label = lines[starts[0] - draft.body_line].strip()[2:].split("]:")[0]
+            errors.append(
+                BookletError(
+                    draft.source,
+                    starts[0],
+                    f"footnote [^{label}] is also defined in {where}:{line}: keep one of the two",
+                )
+            )
+    draft.labels = {key: key for key in local}
     return "\n".join(lines)
 
 
-def _list_end(lines: list[str], start: int) -> int:
-    """Where a list starting at `start` ends: a blank line, then a line neither indented nor an item."""
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        if line.strip() == "" and end + 1 < len(lines):
-            following = lines[end + 1]
-            if following.strip() and _indent(following) == 0 and not LIST_ITEM.match(following):
-                return end
-        end += 1
-    return end
-
-
-def _widen(lines: list[str], start: int, end: int) -> None:
-    nested = [_indent(line) for line in lines[start:end] if LIST_ITEM.match(line) and _indent(line) > 0]
-    unit = min(nested, default=4)
-    if unit not in (2, 3):
-        return
-    for number in range(start, end):
-        depth, rest = divmod(_indent(lines[number]), unit)
-        lines[number] = " " * (depth * 4 + rest) + lines[number].lstrip(" ")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def _take_definitions(draft: Draft) -> None:
-    """Move the footnotes extension's list out of the text; remember the order of calls."""
+    """Move the footnotes extension's list out of the text; remember the order of calls.
+
+    Calls are counted in reading order: the body's first, then those inside each cited note
+    (a note may cite another), so every cited note is numbered and printed.
+    """
     assert draft.tree is not None
     for block in draft.tree.xpath("./div[@class='footnote']"):
         for item in block.xpath("./ol/li[starts-with(@id, 'fn:')]"):
@@ -123,31 +96,39 @@ def _take_definitions(draft: Draft) -> None:
                 backref.drop_tree()
             draft.definitions[item.get("id")[3:]] = item
         block.drop_tree()
-    for call in draft.tree.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
-        label = call.get("href", "")[len("#fn:") :]
-        if label not in draft.definitions:  # raw HTML imitating a call: its text stays, nothing else
-            call.getparent().attrib.pop("id", None)
-            call.drop_tag()
-        elif label not in draft.cited:
-            draft.cited.append(label)
+    queue = [draft.tree]
+    while queue:
+        element = queue.pop(0)
+        for call in element.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
+            key = call.get("href", "")[len("#fn:") :]
+            if key not in draft.definitions:  # raw HTML imitating a call: its text stays, nothing else
+                call.getparent().attrib.pop("id", None)
+                call.drop_tag()
+            elif key not in draft.cited:
+                draft.cited.append(key)
+                queue.append(draft.definitions[key])
 
 
-def _report_undefined_calls(draft: Draft, errors: list[BookletError]) -> None:
-    """Python-Markdown leaves a call to an undefined note as its literal text."""
+def _report_undefined_calls(draft: Draft, diagnostics: Diagnostics) -> None:
+    """A call to a note never defined stays as the author wrote it (as on GitHub), with a warning."""
     assert draft.tree is not None
     for element in draft.tree.iter():
         if element.tag in ("code", "pre") or not isinstance(element.tag, str):
             continue
-        for text in (element.text, element.tail):
-            for label in re.findall(r"\[\^([^\]\s]+)\]", text or ""):
-                line = line_of(draft, f"[^{label}]")
-                errors.append(
-                    BookletError(
-                        draft.source,
-                        line,
-                        f"footnote [^{label}] is cited but never defined: add a line `[^{label}]: …`",
-                    )
+        for attribute in ("text", "tail"):
+            text = getattr(element, attribute)
+            if not text or "[^" not in text:
+                continue
+            for key in NOTE_KEY_CALL.findall(text):
+                label = draft.labels.get(key, key)
+                diagnostics.warn(
+                    draft.source,
+                    line_of(draft, f"[^{label}]"),
+                    f"footnote [^{label}] is cited but never defined: it is printed as written; add a line `[^{label}]: …`",
                 )
+            setattr(
+                element, attribute, NOTE_KEY_CALL.sub(lambda m: f"[^{draft.labels.get(m[1], m[1])}]", text)
+            )
 
 
 def line_of(draft: Draft, token: str) -> int:

@@ -25,8 +25,10 @@ from booklet.model import Metadata
 
 SHARED_FOOTNOTES = "footnotes.md"
 FENCE = re.compile(r"^(```|~~~)")
-DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
+DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\n]+)\]:")
 ATX_TOP_HEADING = re.compile(r"^#(?!#)\s+(.+?)\s*#*\s*$")
+SETEXT_TOP_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
+LINK_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:[ \t]*\S")
 
 _T = TypeVar("_T")
 
@@ -42,8 +44,15 @@ class Draft:
     body_line: int  # file line of the body's first line
     tree: lxml_html.HtmlElement | None = None
     definitions: dict[str, lxml_html.HtmlElement] = field(default_factory=dict)
-    cited: list[str] = field(default_factory=list)  # labels in order of first call
+    cited: list[str] = field(default_factory=list)  # note keys in order of first call
     source_url: str | None = None  # the post on its site, for the link back to it
+    labels: dict[str, str] = field(default_factory=dict)  # note key → the label as written
+    anchors: dict[str, str] = field(default_factory=dict)  # an author's id or heading slug → booklet's id
+
+
+def note_key(label: str) -> str:
+    """Note labels match without regard to case or runs of spaces (CommonMark §6.3, as GitHub)."""
+    return " ".join(label.split()).casefold()
 
 
 def read_folder(
@@ -135,33 +144,39 @@ def read_post(
     return metadata, drafts
 
 
-def post_definitions(drafts: list[Draft]) -> dict[str, tuple[str, Path, int]]:
+def post_definitions(drafts: list[Draft], diagnostics: Diagnostics) -> dict[str, tuple[str, Path, int]]:
     """In a post split at its headings, a note defined anywhere may be cited from any chapter.
 
     Each definition is taken out of its chapter (its lines blanked, so line numbers hold)
-    and shared, as `footnotes.md` is in a booklet folder.
+    and shared, as `footnotes.md` is in a booklet folder. A label defined twice keeps its
+    first definition, as GitHub does, with a warning. Shared labels are keyed by `note_key`.
     """
     shared: dict[str, tuple[str, Path, int]] = {}
     for draft in drafts:
         lines = draft.body.split("\n")
-        for label, starts in definition_lines(draft.body, draft.body_line).items():
+        for key, starts in definition_lines(draft.body, draft.body_line).items():
             for start in starts:
                 index = start - draft.body_line
-                end = _definition_end(lines, index)
-                if label in shared:
-                    first = shared[label][2]
-                    raise BookletError(
-                        draft.source,
-                        start,
-                        f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
-                    )
-                shared[label] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
+                end = definition_end(lines, index)
+                if key in shared:
+                    warn_defined_twice(diagnostics, draft.source, start, lines[index], shared[key][2])
+                else:
+                    shared[key] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
                 lines[index:end] = [""] * (end - index)
         draft.body = "\n".join(lines)
     return shared
 
 
-def _definition_end(lines: list[str], start: int) -> int:
+def warn_defined_twice(diagnostics: Diagnostics, path: Path, line: int, text: str, first: int) -> None:
+    label = DEFINITION.match(text).group(1)  # type: ignore[union-attr]
+    diagnostics.warn(
+        path,
+        line,
+        f"footnote [^{label}] is defined twice (first at line {first}): the first definition is used",
+    )
+
+
+def definition_end(lines: list[str], start: int) -> int:
     """A definition runs on over indented lines, and its first paragraph's lazy lines."""
     end = start + 1
     while end < len(lines):
@@ -179,21 +194,51 @@ def _definition_end(lines: list[str], start: int) -> int:
 
 
 def _split_at_headings(body: str, body_line: int, path: Path) -> list[Draft]:
+    """Top-level headings, `# Title` or `Title` over `=====`, start the chapters of a post."""
     drafts: list[Draft] = []
     lines = body.split("\n")
-    starts = [
-        (i, match.group(1)) for i, line in outside_fences(lines) if (match := ATX_TOP_HEADING.match(line))
-    ]
+    starts: list[tuple[int, int, str]] = []  # (heading's first line, its last line, title)
+    prose = outside_fences(lines)
+    outside = {index for index, _ in prose}
+    for index, line in prose:
+        if match := ATX_TOP_HEADING.match(line):
+            starts.append((index, index, match.group(1)))
+        elif (
+            index > 0
+            and SETEXT_TOP_UNDERLINE.match(line)
+            and index - 1 in outside
+            and any(character.isalnum() for character in lines[index - 1])  # words, not markup
+            and (index < 2 or not lines[index - 2].strip())
+        ):
+            starts.append((index - 1, index, lines[index - 1].strip()))
     if not starts:
         return []
     preamble = "\n".join(lines[: starts[0][0]])
-    for number, (index, title) in enumerate(starts):
+    for number, (index, last, title) in enumerate(starts):
         end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
-        text = "\n".join(lines[index + 1 : end])
+        text = "\n".join(lines[last + 1 : end])
         if number == 0 and preamble.strip():
             text = preamble + "\n\n" + text  # what comes before the first heading opens the first chapter
-        drafts.append(Draft(title, path, body_line + index, text, body_line + index + 1))
+        drafts.append(Draft(title, path, body_line + index, text, body_line + last + 1))
+    _share_link_definitions(drafts)
     return drafts
+
+
+def _share_link_definitions(drafts: list[Draft]) -> None:
+    """`[text][ref]` may find its `[ref]: url` anywhere in the post, in another chapter too."""
+    found = [
+        line
+        for draft in drafts
+        for _, line in outside_fences(draft.body.split("\n"))
+        if LINK_DEFINITION.match(line)
+    ]
+    if not found:
+        return
+    for draft in drafts:
+        own = set(draft.body.split("\n"))
+        missing = [line for line in found if line not in own]
+        if missing:
+            draft.body += "\n\n" + "\n".join(missing)
 
 
 def outside_fences(lines: list[str]) -> list[tuple[int, str]]:
@@ -209,12 +254,12 @@ def outside_fences(lines: list[str]) -> list[tuple[int, str]]:
 
 
 def definition_lines(body: str, body_line: int) -> dict[str, list[int]]:
-    """Each footnote label defined in `body`, with the file lines that define it."""
+    """Each footnote label defined in `body` (by `note_key`), with the file lines that define it."""
     found: dict[str, list[int]] = {}
     for index, line in outside_fences(body.split("\n")):
         definition = DEFINITION.match(line)
         if definition:
-            found.setdefault(definition.group(1), []).append(body_line + index)
+            found.setdefault(note_key(definition.group(1)), []).append(body_line + index)
     return found
 
 
@@ -231,7 +276,7 @@ def _shared_definitions(path: Path, limit: int) -> dict[str, tuple[str, Path, in
     shared: dict[str, tuple[str, Path, int]] = {}
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(lines)
-        label = DEFINITION.match(lines[start]).group(1)  # type: ignore[union-attr]
+        label = note_key(DEFINITION.match(lines[start]).group(1))  # type: ignore[union-attr]
         if label in shared:
             first = shared[label][2]
             raise BookletError(

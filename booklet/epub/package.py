@@ -30,6 +30,8 @@ MEDIA_TYPES = {
     "png": "image/png",
     "jpg": "image/jpeg",
     "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
     "otf": "font/otf",
     "css": "text/css",
 }

@@ -1,0 +1,149 @@
+"""The real-content corpus (tests/fixtures/real, see its SOURCES.md): every case builds, valid.
+
+Each case is a post or chapter nobody on this project wrote, kept as its author wrote it.
+All are built once per session (in this process: `build` with every output), their EPUBs
+checked in one EPUBCheck batch and by Ace; each output's text (web page, EPUB chapters,
+the PDF through pdftotext) is searched for dialect markup left as text; the language is
+the one the text is written in; the Markdown stage takes under 10 s on each.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from booklet.build import FORMATS, build
+from booklet.content import load_booklet
+from booklet.errors import Diagnostics
+from validators import format_messages, pdftotext
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
+CASES = sorted(path.name for path in REAL.iterdir() if path.is_dir())
+LANGUAGES = {"en": "en", "ja": "ja", "zh-cn": "zh-CN", "zh-tw": "zh-TW", "footnotes": "en"}
+BUILT_AT = datetime(2026, 1, 1, tzinfo=UTC)
+# Dialect markup that must never reach a reader as text (outside code): strikethrough and
+# heading-id markers, kramdown IALs, escaped punctuation, inline-note and container markers,
+# code fences, math delimiters. (`[^x]` is not here: an undefined call stays as written.)
+LEFTOVERS = re.compile(r"~~|\{#[\w-]+\}|\{:[^}]*\}|\\[<>|*_`#\[\]]|\^\[|^:::|```|\$\$|\\\\\(", re.MULTILINE)
+# Shortcodes and MDN macros (`{{< figure >}}`, `{{Compat}}`) are the blog-site issue's (#13).
+NOT_YET = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Built:
+    folder: Path
+    epub: Path
+    pdf: Path
+    html: Path
+    markdown_seconds: float
+    weasyprint_warnings: tuple[str, ...]
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory, epub_reports) -> dict[str, Built]:  # type: ignore[no-untyped-def]
+    """Every case built once (PDF, EPUB, web page), two at a time; the EPUBs validated in one batch."""
+    outs = {case: tmp_path_factory.mktemp(case) for case in CASES}
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        built = dict(zip(CASES, pool.map(_build_case, CASES, [outs[c] for c in CASES]), strict=True))
+    epub_reports.register(*(b.epub for b in built.values()))
+    return built
+
+
+def _build_case(case: str, out: Path) -> Built:
+    """One case (in a worker process): time the reading stage, then build every output."""
+    caught: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                caught.append(record.getMessage())
+
+    logging.getLogger("weasyprint").addHandler(Catch())
+    source = min((REAL / case).glob("*.md"))
+    started = time.perf_counter()
+    load_booklet(source, Diagnostics())
+    seconds = time.perf_counter() - started
+    build(source, out, FORMATS, BUILT_AT, Diagnostics())
+    name = source.stem
+    return Built(out, out / f"{name}.epub", out / f"{name}.pdf", out / f"{name}.html", seconds, tuple(caught))
+
+
+def test_weasyprint_warns_of_nothing(corpus) -> None:  # type: ignore[no-untyped-def]
+    assert {case: b.weasyprint_warnings for case, b in corpus.items() if b.weasyprint_warnings} == {}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_epubcheck_finds_nothing(case: str, corpus, epub_reports) -> None:  # type: ignore[no-untyped-def]
+    messages = [m for m in epub_reports.epubcheck(corpus[case].epub) if m["severity"] != "USAGE"]
+    assert messages == [], format_messages(messages)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ace_finds_no_violation(case: str, corpus, epub_reports) -> None:  # type: ignore[no-untyped-def]
+    violations = epub_reports.ace(corpus[case].epub)
+    assert violations == [], format_messages(violations)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_dialect_markup_is_left_as_text(case: str, corpus) -> None:  # type: ignore[no-untyped-def]
+    built = corpus[case]
+    texts = {"web page": _text_outside_code(built.html.read_bytes())}
+    with zipfile.ZipFile(built.epub) as epub:
+        for name in sorted(n for n in epub.namelist() if re.search(r"/ch\d+\.xhtml$", n)):
+            texts[name] = _text_outside_code(epub.read(name))
+    texts["PDF"] = _without_code_lines(pdftotext(built.pdf), built.html.read_bytes())
+    for where, text in texts.items():
+        left = sorted({m.group(0) for m in LEFTOVERS.finditer(NOT_YET.sub("", text))})
+        assert left == [], f"{where}: {left}"
+
+
+def _without_code_lines(text: str, page: bytes) -> str:
+    """pdftotext cannot tell code from prose: drop the PDF's lines that are lines of the code."""
+    code = "\n".join(c.text_content() for c in lxml_html.fromstring(page).xpath("//pre | //code"))
+    return "\n".join(line for line in text.split("\n") if not line.strip() or line.strip() not in code)
+
+
+def _text_outside_code(markup: bytes) -> str:
+    page = lxml_html.fromstring(markup)
+    for code in page.xpath("//pre | //code | //script | //style"):
+        code.drop_tree()
+    return page.text_content()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_language_is_the_texts(case: str, corpus) -> None:  # type: ignore[no-untyped-def]
+    expected = next(tag for prefix, tag in LANGUAGES.items() if case.startswith(prefix + "-"))
+    page = lxml_html.fromstring(corpus[case].html.read_bytes())
+    assert page.get("lang") == expected
+    with zipfile.ZipFile(corpus[case].epub) as epub:
+        assert f'xml:lang="{expected}"' in epub.read("EPUB/content.opf").decode()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_markdown_stage_takes_under_10_seconds(case: str, corpus) -> None:  # type: ignore[no-untyped-def]
+    assert corpus[case].markdown_seconds < 10
+
+
+def test_a_line_break_between_chinese_characters_is_no_space(corpus) -> None:  # type: ignore[no-untyped-def]
+    # zh-cn-k8s-warnings, lines 29-30: "…提高可用性的方法。" / "在开发功能、分类 Bug…"
+    built = corpus["zh-cn-k8s-warnings"]
+    with zipfile.ZipFile(built.epub) as epub:
+        chapter = epub.read("EPUB/ch01.xhtml").decode()
+    assert "的方法。在开发功能" in lxml_html.fromstring(built.html.read_bytes()).text_content()
+    assert "的方法。在开发功能" in chapter
+    assert "的方法。在开发功能" in re.sub(r"\s+", "", pdftotext(built.pdf))
+
+
+def test_every_case_is_recorded_in_sources() -> None:
+    sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
+    assert [case for case in CASES if f"| {case} |" not in sources] == []
+    assert [p for p in REAL.rglob("*") if p.is_file() and p.stat().st_size > 1_000_000] == []
