@@ -63,7 +63,9 @@ def make(project: Path, *args: str) -> str:
 def built(output: str) -> list[str]:
     """The booklets a `make` run built (or, with -n, would build): one run may build several."""
     runs = [line for line in output.splitlines() if "-m booklet build" in line]
-    return sorted(word.removeprefix("content/") for line in runs for word in line.split() if word.startswith("content/"))
+    return sorted(
+        word.removeprefix("content/") for line in runs for word in line.split() if word.startswith("content/")
+    )
 
 
 def runs(output: str) -> int:
@@ -147,7 +149,7 @@ def test_make_builds_every_stale_booklet_in_one_run(project: Path) -> None:
     try:
         output = make(project)
     finally:
-        for path, stat in zip(changed, before):
+        for path, stat in zip(changed, before, strict=True):
             os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert built(output) == ["alpha", "beta"]
     assert runs(output) == 1
