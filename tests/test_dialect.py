@@ -47,6 +47,7 @@ def html(markdown: str) -> lxml_html.HtmlElement:
             "//blockquote//pre",
             "kubectl get --raw /metrics",
         ),
+        ("a list indented by 2 (crashed)", "  - kubectl\n  - kubeadm\n", "//li", "kubeadm"),
         (
             "nested by 2",
             "- [compiletest]:\n  - [Add AIX run-make support]\n",

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import markdown
@@ -364,9 +365,7 @@ def _widen_list_indents(body: str) -> str:
         elif not fenced and LIST_ITEM.match(lines[index]) and _indent(lines[index]) < 4:
             end = _list_end(lines, index)
             items = [n for n in range(index, end) if LIST_ITEM.match(lines[n]) and _indent(lines[n]) < 2]
-            for first, after in zip(
-                items, [*items[1:], end], strict=True
-            ):  # each top-level item: its own style
+            for first, after in pairwise([*items, end]):  # each top-level item: its own style
                 _widen(lines, first, after)
             index = end
             continue
