@@ -114,9 +114,11 @@ def test_copied_text_has_no_space_between_cjk_characters(case: Printed) -> None:
 
 
 def _typed_spaces(printed: Printed) -> set[str]:
-    """Two CJK characters the author's source separates by a space (markup characters left out)."""
+    """Two CJK characters the author's source separates by a space (markup characters left out,
+    and template expressions such as MDN's `{{cssxref('display')}}`, which print nothing)."""
     files = sorted({chapter.source for chapter in printed.booklet.chapters})
-    text = re.sub(r"[*_`\[\]]", "", "".join(f.read_text(encoding="utf-8") for f in files))
+    source = "".join(f.read_text(encoding="utf-8") for f in files)
+    text = re.sub(r"[*_`\[\]]", "", re.sub(r"\{\{.*?\}\}", "", source))
     return {a + b for a, b in re.findall(f"({CJK.pattern})[ \\t]+({CJK.pattern})", text)}
 
 
