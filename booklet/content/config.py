@@ -359,7 +359,7 @@ KEYS = (
         "language",
         lambda m, k, f: _language(m, k),
         "BCP 47 tag (`zh-CN`, `en`, `ja`…)",
-        "`zh-CN`",
+        "detected from the text (see below)",
     ),
     Key("date", "date", lambda m, k, f: _date(m, k), "publication date", "none"),
     Key("publisher", "publisher", _text, "publisher's name", "none"),
