@@ -234,7 +234,9 @@ def test_a_50_mb_chapter_under_the_default_limit(tmp_path: Path, capsys: pytest.
 
 def test_an_image_over_the_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source, out = booklet(
-        tmp_path, "title: T\nmax_image_mb: 1\n", **{"01-one.md": "---\ntitle: One\n---\n\n![big](big.png)\n"}
+        tmp_path,
+        "title: T\nlanguage: en\nmax_image_mb: 1\n",
+        **{"01-one.md": "---\ntitle: One\n---\n\n![big](big.png)\n"},
     )
     (source / "big.png").write_bytes(PNG + b"\0" * 1024 * 1024)
     assert refused(capsys, source, out) == (
