@@ -8,6 +8,7 @@ The property test at the end feeds generated Markdown and YAML through the real 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -362,6 +363,10 @@ def test_a_thousand_chapters_load_and_make_a_web_page(tmp_path: Path) -> None:
     outputs = build(source, tmp_path / "out", ("html",), BUILT_AT, Diagnostics())
     page = (tmp_path / "out" / "thousand.html").read_text(encoding="utf-8")
     assert outputs and "第1000章" in page and "注释 1000。" in page
+    # From chapter 100 on the ids have three digits: every link in the page still finds its target.
+    targets = set(re.findall(r'\bid="([^"]+)"', page))
+    assert sorted(set(re.findall(r'href="#([^"]+)"', page)) - targets) == []
+    assert "ch1000-s01" in targets
 
 
 def test_lists_nested_by_two_or_three_spaces_nest(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from booklet.errors import Diagnostics
 from booklet.model import Metadata
 
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
-BOOKLET_ID = re.compile(r"^(ch\d\d(-[sb]\d+|-a\d+)?|(ch\d\d-)?fn(ref)?-.*)$")
+BOOKLET_ID = re.compile(r"^(ch\d+(-[sb]\d+|-a\d+)?|(ch\d+-)?fn(ref)?-.*)$")
 NOTE_ID = re.compile(r"^(fnref\d*|fn):n\d+$")  # Python-Markdown's, for our note keys (dialect.prepare)
 
 
