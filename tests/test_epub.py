@@ -491,6 +491,23 @@ def test_booklets_own_epub_passes_its_own_check(built: dict[str, Path], name: st
     assert found == expected.get(name, [])
 
 
+def test_deep_headings_stay_out_of_kindles_two_level_contents(tmp_path: Path) -> None:
+    """A post's `###` and `####` are in the text but not in the navigation: Kindle shows two
+    levels, so booklet's own check would otherwise warn the author about booklet's own nav."""
+    source = tmp_path / "deep"
+    source.mkdir()
+    (source / "booklet.yml").write_text("title: Deep\nlanguage: en\n", encoding="utf-8")
+    (source / "01-one.md").write_text(
+        "---\ntitle: One\n---\n\n## Section\n\nText.\n\n### Subsection\n\nMore.\n\n#### Deeper\n\nEnd.\n",
+        encoding="utf-8",
+    )
+    epub = build(source, tmp_path / "out", "epub") / "deep.epub"
+    links = documents(epub)["nav.xhtml"].xpath(".//x:nav[@role='doc-toc']//x:a", namespaces=NS)
+    assert [" ".join("".join(a.itertext()).split()) for a in links] == ["One", "Section"]
+    assert "Subsection" in "".join(chapters(epub)["ch01.xhtml"].itertext())
+    assert [str(w) for w in check_epub(epub.read_bytes(), epub)] == []
+
+
 # --- the font -------------------------------------------------------------------------------
 
 

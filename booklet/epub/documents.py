@@ -17,6 +17,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from booklet.epub.check import KINDLE_TOC_DEPTH
 from booklet.model import Booklet, Heading
 from booklet.pages import page_openings
 from booklet.scripts import join_names
@@ -198,7 +199,11 @@ def _qualify_links(trees: Mapping[str, etree._Element]) -> None:
 
 
 def _toc(headings: tuple[Heading, ...], file_name: str) -> tuple[TocEntry, ...]:
-    """Nest a chapter's headings by level; the chapter title links to the file itself."""
+    """Nest a chapter's headings by level; the chapter title links to the file itself.
+
+    Only chapters and their sections: Kindle shows two levels of a table of contents and garbles
+    deeper ones (epub.check warns of it), so deeper headings are in the text, not in the list."""
+    headings = tuple(heading for heading in headings if heading.level <= KINDLE_TOC_DEPTH)
 
     def build(start: int, level: int) -> tuple[list[TocEntry], int]:
         entries: list[TocEntry] = []
