@@ -41,10 +41,12 @@ def cover_asset(data: bytes) -> Asset:
 class Assets:
     cover: Asset
     images: tuple[Asset, ...]
+    print_cover: Asset | None = None  # the generated cover at the page's proportions (PDF only)
 
     def all(self) -> tuple[Asset, ...]:
         """The images, then the cover (the order the outputs list them in)."""
         return (*self.images, self.cover)
 
     def by_href(self) -> dict[str, Asset]:
-        return {asset.href: asset for asset in self.all()}
+        extra = (self.print_cover,) if self.print_cover is not None else ()
+        return {asset.href: asset for asset in (*self.all(), *extra)}

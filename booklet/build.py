@@ -28,7 +28,7 @@ from booklet.cover import cover_png
 from booklet.epub import check_written_epub, write_epub
 from booklet.errors import BookletError, Diagnostics
 from booklet.fonts import cached_compact, cached_subset
-from booklet.model import FORMATS, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
+from booklet.model import FORMATS, PAGE_GEOMETRY, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
 __all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
@@ -206,12 +206,12 @@ def read_assets(booklet: Booklet) -> Assets:
     images = tuple(
         Asset(image.href, image.media_type, read_asset(booklet, image.source)) for image in booklet.images
     )
-    cover = (
-        read_asset(booklet, booklet.metadata.cover)
-        if booklet.metadata.cover is not None
-        else cover_png(booklet.metadata, booklet.style)
-    )
-    return Assets(cover_asset(cover), images)
+    meta = booklet.metadata
+    if meta.cover is not None:
+        return Assets(cover_asset(read_asset(booklet, meta.cover)), images)
+    width, height, _ = PAGE_GEOMETRY[meta.page_size]  # the PDF's cover: the page's proportions, nothing cut
+    page = cover_png(meta, booklet.style, round(1600 * height / width))
+    return Assets(cover_asset(cover_png(meta, booklet.style)), images, Asset("cover-print.png", "image/png", page))
 
 
 def _make_epub_fonts_aside(

@@ -2,7 +2,8 @@
 
 Takes the metadata (`cover_png` finds the language's faces and keeps the drawing in the
 user's cache; `make_cover` takes two faces of the font: file, index in a collection);
-returns PNG bytes, 1600×2560 px as Kindle asks. Titles wrap by measured width with the
+returns PNG bytes, 1600×2560 px as Kindle asks (or 1600 px wide at a page's proportions,
+for the PDF's first page). Titles wrap by measured width with the
 line-breaking rules of Chinese and Japanese (clreq §3.1.7, JLREQ §3.1.7 kinsoku): no
 closing mark or pause mark starts a line, no opening mark ends one, and a Latin word is
 never cut. The same metadata always gives the same bytes.
@@ -49,9 +50,9 @@ PALETTE: Palette = (BACKGROUND, PANEL, INK, ACCENT, MUTED)
 COVER_COLOUR = re.compile(r"--cover-(background|ink|accent)\s*:\s*#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
-def cover_png(meta: Metadata, style: str = "") -> bytes:
-    """The generated cover, drawn in the language's face and in the colours `style` (the author's
-    CSS) sets, if any: drawn once, then taken from the user's cache."""
+def cover_png(meta: Metadata, style: str = "", height: int = SIZE[1]) -> bytes:
+    """The generated cover, `height` px tall, drawn in the language's face and in the colours
+    `style` (the author's CSS) sets, if any: drawn once, then taken from the user's cache."""
     palette = cover_palette(style)
     family = FONT_FAMILIES.get(writing_system(meta.language), FONT_FAMILIES["zh-Hans"])[0]
     faces = (font_face(f"{family}:bold"), font_face(family))  # the language's glyph forms
@@ -63,12 +64,13 @@ def cover_png(meta: Metadata, style: str = "") -> bytes:
             meta.authors,
             meta.publisher,
             meta.language,
+            height,
             *map(file_key, faces),
             drawn_by,
             *([palette] if palette != PALETTE else []),  # the default colours keep the keys they had
         )
     )
-    return cached("covers", key, ".png", lambda: make_cover(meta, *faces, palette))
+    return cached("covers", key, ".png", lambda: make_cover(meta, *faces, palette, height))
 
 
 def cover_palette(style: str) -> Palette:
@@ -99,12 +101,16 @@ def _mix(a: RGB, b: RGB, share: float) -> RGB:
 # The preview (`booklet serve`) rebuilds on every save: draw and encode a cover once per metadata.
 @functools.lru_cache(maxsize=8)
 def make_cover(
-    metadata: Metadata, title_face: FontFace, text_face: FontFace, palette: Palette = PALETTE
+    metadata: Metadata,
+    title_face: FontFace,
+    text_face: FontFace,
+    palette: Palette = PALETTE,
+    height: int = SIZE[1],
 ) -> bytes:
     background, panel, ink, accent, muted = palette
-    image = Image.new("RGB", SIZE, background)
+    image = Image.new("RGB", (SIZE[0], height), background)
     draw = ImageDraw.Draw(image)
-    _frame(draw, panel, accent)
+    _frame(draw, panel, accent, height)
     title_font, title_lines = _fit_title(metadata.title, title_face)
     y = _draw_lines(draw, title_lines, title_font, 760 - 40 * max(0, len(title_lines) - 2), ink, 1.45)
     draw.line((SIZE[0] / 2 - 90, y + 60, SIZE[0] / 2 + 90, y + 60), fill=accent, width=5)
@@ -118,7 +124,7 @@ def make_cover(
             draw,
             wrap(join_names(metadata.authors, metadata.language), author_font, TEXT_WIDTH),
             author_font,
-            SIZE[1] - 640,
+            height - 640,
             ink,
             1.5,
         )
@@ -128,7 +134,7 @@ def make_cover(
             draw,
             wrap(metadata.publisher, publisher_font, TEXT_WIDTH),
             publisher_font,
-            SIZE[1] - 400,
+            height - 400,
             muted,
             1.5,
         )
@@ -210,16 +216,16 @@ def _break_penalty(tokens: list[str], end: int) -> float:
     return 0.5
 
 
-def _frame(draw: ImageDraw.ImageDraw, panel: RGB, accent: RGB) -> None:
-    right, bottom = SIZE[0] - MARGIN, SIZE[1] - MARGIN
+def _frame(draw: ImageDraw.ImageDraw, panel: RGB, accent: RGB, height: int) -> None:
+    right, bottom = SIZE[0] - MARGIN, height - MARGIN
     draw.rectangle((MARGIN, MARGIN, right, bottom), fill=panel, outline=accent, width=8)
     inner = MARGIN + 28
-    draw.rectangle((inner, inner, SIZE[0] - inner, SIZE[1] - inner), outline=accent, width=2)
+    draw.rectangle((inner, inner, SIZE[0] - inner, height - inner), outline=accent, width=2)
     for x, y in (
         (inner, inner),
         (SIZE[0] - inner, inner),
-        (inner, SIZE[1] - inner),
-        (SIZE[0] - inner, SIZE[1] - inner),
+        (inner, height - inner),
+        (SIZE[0] - inner, height - inner),
     ):
         draw.regular_polygon((x, y, 16), 4, rotation=45, fill=accent)
 

@@ -19,8 +19,19 @@ Stage = Literal["read", "layout", "pdf", "epub", "html", "impose"]
 PROGRESS_THREAD = "booklet-progress"
 
 FootnoteNumbering = Literal["chapter", "booklet"]
-ChapterStart = Literal["page", "right"]
+ChapterStart = Literal["auto", "page", "right", "run-in"]
 RemoteImages = Literal["error", "fetch", "link"]
+
+# The print geometry of each page size: page width and height, body font size (pt). The text
+# block is a whole number of characters wide (print.html.j2, clreq §3.1.3).
+PAGE_GEOMETRY: dict[str, tuple[float, float, float]] = {
+    "A4": (595.2756, 841.8898, 11.0),
+    "A5": (419.5276, 595.2756, 10.5),
+    "A6": (297.6378, 419.5276, 9.0),
+    "B5": (498.8976, 708.6614, 10.5),
+    "Letter": (612.0, 792.0, 11.0),
+    "6x9": (432.0, 648.0, 10.5),
+}
 
 # Page sizes an author may name in booklet.yml, as CSS `size` values.
 PAGE_SIZES: dict[str, str] = {
@@ -62,7 +73,7 @@ class Metadata:
     tags: tuple[str, ...] = ()
     license: str | None = None
     footnote_numbering: FootnoteNumbering = "chapter"
-    chapter_start: ChapterStart = "page"
+    chapter_start: ChapterStart = "auto"
     embed_fonts: bool = True
     impose: bool = False
     css: tuple[Path, ...] = ()  # the author's stylesheets: `css:`, or style.css beside booklet.yml

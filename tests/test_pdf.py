@@ -28,7 +28,7 @@ from booklet.build import read_assets
 from booklet.content import load_booklet
 from booklet.errors import Diagnostics
 from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
-from booklet.pdf import write_pdf
+from booklet.pdf import chapters_running_on, write_pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import Built
@@ -472,14 +472,18 @@ def test_running_heads_and_page_numbers(printed: Printed) -> None:
     meta = printed.booklet.metadata
     top, bottom = 0.095 * 595.2756, 595.2756 * (1 - 0.105)  # A5 in both booklets
     lines = bbox_lines(printed.path)
-    opening = {printed.result.pages[c.id] for c in printed.booklet.chapters}
-    chapter_of: dict[int, str] = {}
+    run_on = chapters_running_on(printed.booklet)
+    opening = {printed.result.pages[c.id] for c in printed.booklet.chapters if c.id not in run_on}
+    first_on: dict[int, str] = {}  # the head shows the first chapter title set on its page
+    last_on: dict[int, str] = {}
     for chapter in printed.booklet.chapters:
-        chapter_of[printed.result.pages[chapter.id]] = chapter.title
+        first_on.setdefault(printed.result.pages[chapter.id], chapter.title)
+        last_on[printed.result.pages[chapter.id]] = chapter.title
     current, heads = "", 0
     first_chapter = min(opening)
     for page in range(1, printed.page_count):  # the last page, the colophon, has neither
-        current = chapter_of.get(page, current)
+        shown = first_on.get(page, current)
+        current = last_on.get(page, current)
         head = [line for line in lines if line.page == page and line.y1 < top]
         foot = [line for line in lines if line.page == page and line.y0 > bottom]
         left, right = text_block(printed.booklet, page)
@@ -496,7 +500,7 @@ def test_running_heads_and_page_numbers(printed: Printed) -> None:
             assert head == [], f"page {page} opens a chapter but has a running head"
             continue
         assert [line.text.replace(" ", "") for line in head] == [
-            (current if page % 2 else meta.title).replace(" ", "")
+            (shown if page % 2 else meta.title).replace(" ", "")
         ]
         heads += 1
     multi_page_chapters = len(opening) < printed.page_count - first_chapter
@@ -579,8 +583,23 @@ def test_cover_title_page_and_colophon(mixed: Printed) -> None:
     for value in (meta.title, meta.subtitle, *meta.authors, meta.publisher, meta.date):
         assert value and value.replace(" ", "") in title_page.replace(" ", "").replace("\n", ""), value
     colophon = pdftotext(mixed.path, "-f", str(mixed.page_count), "-l", str(mixed.page_count))
-    for value in (meta.license, meta.identifier, BUILT_AT.strftime("%Y-%m-%d"), "built with booklet"):
-        assert value and value in colophon, value
+    for value in (f"许可：{meta.license}", f"标识符：{meta.identifier}", f"出版日期：{meta.date}", "排版：booklet"):
+        assert value in colophon.replace("\n", ""), value
+
+
+def test_the_colophon_gives_the_publication_date_not_the_build_date(kamailio: Printed) -> None:
+    assert kamailio.booklet.metadata.date is None
+    colophon = pdftotext(kamailio.path, "-f", str(kamailio.page_count), "-l", str(kamailio.page_count))
+    assert "书名：" in colophon and "出版日期" not in colophon
+    assert BUILT_AT.strftime("%Y-%m-%d") not in colophon
+
+
+def test_short_chapters_run_on_and_the_kamailio_booklet_fits_ten_pages(kamailio: Printed) -> None:
+    """`chapter_start: auto`: one-paragraph chapters run on under their headings (issue 14)."""
+    pages = [kamailio.result.pages[c.id] for c in kamailio.booklet.chapters]
+    assert kamailio.page_count <= 10
+    assert len(set(pages)) < len(pages) / 2  # several chapters to a page
+    assert chapters_running_on(kamailio.booklet) == {c.id for c in kamailio.booklet.chapters[1:]}
 
 
 def test_no_heading_is_left_alone_at_a_page_foot(printed: Printed) -> None:

@@ -386,9 +386,9 @@ KEYS = (
     Key(
         "chapter_start",
         "chapter_start",
-        _choice_of("page", "right"),
-        "`page` (a new page) or `right` (a right-hand page, for print)",
-        "`page`",
+        _choice_of("auto", "page", "right", "run-in"),
+        "`auto` (a chapter shorter than about half a page runs on under the one before; a longer one starts a page), `page` (a new page), `right` (a right-hand page, for print) or `run-in` (every chapter runs on)",
+        "`auto`",
     ),
     Key(
         "embed_fonts",

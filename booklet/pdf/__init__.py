@@ -33,14 +33,14 @@ from lxml import html as lxml_html
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
-from booklet.model import PAGE_SIZES, Booklet, Footnote, PrintedPdf, Step
+from booklet.model import PAGE_GEOMETRY, PAGE_SIZES, Booklet, Chapter, Footnote, PrintedPdf, Step
 from booklet.pdf.compact import Compactor
 from booklet.pdf.layout import PageOverflow, lay_out
 from booklet.pdf.notes import inline_footnotes
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
-from booklet.theme import fragment, render_template, stylesheet
+from booklet.theme import fragment, fragment_tree, render_template, stylesheet
 
-__all__ = ["PrintedPdf", "write_pdf"]
+__all__ = ["PrintedPdf", "chapters_running_on", "write_pdf"]
 
 
 def write_pdf(
@@ -65,7 +65,7 @@ def write_pdf(
     page list when no PDF is wanted: the pages are laid out, not drawn. `compact`: how the
     embedded CJK fonts are made compact (`compact.compact_cff`, or build's cache of it).
     """
-    html = print_document(booklet, built_at, assets.cover.href)
+    html = print_document(booklet, built_at, (assets.print_cover or assets.cover).href)
     typeset = typeset_print_html(html, booklet.metadata.language)
     notes = sorted(_notes(booklet), key=lambda note: len(note.html), reverse=True)
     moved: list[Footnote] = []
@@ -99,6 +99,8 @@ def print_document(booklet: Booklet, built_at: datetime, cover_href: str) -> str
         "print.html.j2",
         qr=codes,
         booklet=booklet,
+        geometry=PAGE_GEOMETRY[booklet.metadata.page_size],
+        run_on=chapters_running_on(booklet),
         meta=booklet.metadata,
         chapters=chapters,
         built_at=built_at,
@@ -116,6 +118,40 @@ def _qr(address: str) -> str:
 
 def _ignore(step: Step) -> None:
     return None
+
+
+def chapters_running_on(booklet: Booklet) -> frozenset[str]:
+    """The chapters set under the one before instead of on a page of their own (`chapter_start`).
+
+    `run-in`: all but the first. `auto`: those shorter than about half a page, so a booklet of
+    one-paragraph summaries is not one four-fifths empty page each; a long chapter still opens
+    a page. The first chapter always opens a page (after the contents).
+    """
+    start = booklet.metadata.chapter_start
+    if start in ("page", "right"):
+        return frozenset()
+    width, height, size = PAGE_GEOMETRY[booklet.metadata.page_size]
+    characters = int(width * 0.75 / size)
+    half_page = height * 0.8 / (1.75 * size) / 2
+    return frozenset(
+        chapter.id
+        for chapter in booklet.chapters[1:]
+        if start == "run-in" or _lines(chapter, characters) < half_page
+    )
+
+
+_WIDE_CHARACTER = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def _lines(chapter: Chapter, characters: int) -> float:
+    """About how many body lines a chapter takes: its title (three), each block's text and notes."""
+    root = fragment_tree(chapter.html)
+    lines = 3.0
+    for block in root:
+        text = block.text_content() if isinstance(block.tag, str) else ""
+        wide = len(_WIDE_CHARACTER.findall(text))
+        lines += (wide + 0.5 * (len(text) - wide)) / characters + 0.6
+    return lines + sum(0.8 * len(note.html) / 2 / characters + 0.5 for note in chapter.footnotes)
 
 
 _ID = re.compile(r'\bid="(ch\d+(?:-[sb]\d+)?)"')

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
-from booklet.pdf.points import set_points
+from booklet.pdf.points import set_emphasis_dots, set_points
 from booklet.scripts import HAN, is_cjk_language
 
 # Headings are left-aligned, and copied into the outline and running heads: no elastic points.
@@ -60,12 +60,43 @@ def typeset_print_html(html: str, language: str) -> str:
     _tidy_notes(body)
     _mark_tight_tables(body)
     _break_inline_code(body)
+    _mark_lead_ins(body)
+    _show_addresses(body, language)
     if not is_cjk_language(language):
         return _serialize(root)
     for block in list(_cjk_blocks(body)):
         block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
         set_points(block)
+        set_emphasis_dots(block)
     return _serialize(root)
+
+
+def _show_addresses(body: lxml_html.HtmlElement, language: str) -> None:
+    """After the text of a link to the web, its address in parentheses, unless the text is the address.
+
+    Print has no links to follow: a reader needs the address itself (print.css sets links as text).
+    """
+    wide = is_cjk_language(language)
+    for link in body.xpath("//section[contains(@class, 'chapter')]//a[starts-with(@href, 'http')]"):
+        address = str(link.get("href"))
+        shown = (link.text_content() or "").strip()
+        if _bare(shown) == _bare(address):
+            continue
+        span = lxml_html.Element("span", {"class": "address"})
+        span.text = f"（{address}）" if wide else f" ({address})"
+        span.tail, link.tail = link.tail, None
+        link.addnext(span)
+
+
+def _bare(address: str) -> str:
+    return re.sub(r"^https?://|/$", "", address)
+
+
+def _mark_lead_ins(body: lxml_html.HtmlElement) -> None:
+    """A paragraph ending in a colon (`如下：`) announces the block after it: `lead-in` keeps them together."""
+    for paragraph in body.iter("p"):
+        if (paragraph.text_content() or "").rstrip().endswith(("：", ":")):
+            paragraph.set("class", " ".join(filter(None, [paragraph.get("class"), "lead-in"])))
 
 
 def _break_inline_code(body: lxml_html.HtmlElement) -> None:

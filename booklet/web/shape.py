@@ -58,6 +58,7 @@ def _shape_chapter(
     _mark_pages(root, openings)  # first: the blocks are still the top-level ones the PDF reports
     _demote_headings(root)
     _scroll_tables(root, labels[3])
+    _glue_calls(root)
     for note in chapter.footnotes:
         for call_id in note.calls:
             _add_popover(root, note, call_id, labels)
@@ -65,6 +66,27 @@ def _shape_chapter(
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
     return dataclasses.replace(chapter, html=body)
+
+
+def _glue_calls(root: lxml_html.HtmlElement) -> None:
+    """Each note call with the character before it in a `<span class="call-glue">` (web.css: no
+    break inside), so a call never starts a line; the copied text is unchanged."""
+    for sup in root.xpath(".//sup[a[contains(concat(' ', @class, ' '), ' noteref ')]]"):
+        previous, parent = sup.getprevious(), sup.getparent()
+        text = (previous.tail if previous is not None else parent.text) or ""
+        if not text or text[-1].isspace():
+            continue
+        if previous is not None:
+            previous.tail = text[:-1]
+        else:
+            parent.text = text[:-1]
+        glue = etree.Element("span")
+        glue.set("class", "call-glue")
+        glue.text = text[-1]
+        tail, sup.tail = sup.tail, None
+        sup.addprevious(glue)
+        glue.append(sup)
+        glue.tail = tail
 
 
 def _mark_pages(root: lxml_html.HtmlElement, openings: Mapping[str, int]) -> None:
