@@ -399,7 +399,7 @@ def _contents_entries(printed: Printed) -> list[tuple[str, int]]:
     text = pdftotext(printed.path, "-layout", "-f", str(toc_page), "-l", str(toc_page))
     return [
         (m[1].strip(), int(m[2]))
-        for m in re.finditer(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", text, re.MULTILINE)
+        for m in re.finditer(r"^\s*(\S.*?)\s*(?:[.·]\s*){3,}(\d+)\s*$", text, re.MULTILINE)
     ]
 
 
@@ -583,7 +583,12 @@ def test_cover_title_page_and_colophon(mixed: Printed) -> None:
     for value in (meta.title, meta.subtitle, *meta.authors, meta.publisher, meta.date):
         assert value and value.replace(" ", "") in title_page.replace(" ", "").replace("\n", ""), value
     colophon = pdftotext(mixed.path, "-f", str(mixed.page_count), "-l", str(mixed.page_count))
-    for value in (f"许可：{meta.license}", f"标识符：{meta.identifier}", f"出版日期：{meta.date}", "排版：booklet"):
+    for value in (
+        f"许可：{meta.license}",
+        f"标识符：{meta.identifier}",
+        f"出版日期：{meta.date}",
+        "排版：booklet",
+    ):
         assert value in colophon.replace("\n", ""), value
 
 
