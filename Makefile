@@ -104,11 +104,13 @@ FUZZ_SEED ?= $(shell date +%s)
 fuzz: setup $(VENV)/.test-installed
 	BOOKLET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOOKLET_FUZZ_SEED=$(FUZZ_SEED) nice -n 10 $(PY) -m pytest -q -s tests/test_fuzz.py
 
-# pandoc (PyPI) and XeTeX (Debian) are for the comparison only: the bench installs them.
+# pandoc and Typst (PyPI) and XeTeX with xeCJK (Debian) are for the comparison only: the bench
+# installs them. bench/justify.py sets the same text with Typst and XeLaTeX (bench/justify.md).
 bench: setup
 	@bash tools/install-system-deps.sh time texlive-xetex texlive-lang-chinese texlive-fonts-recommended lmodern
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/run.py
+	$(PY) bench/justify.py
 
 # The live preview (booklet serve): rebuilds on every save, reloads the open page; Ctrl-C stops.
 BOOKLET ?= $(firstword $(BOOKLETS))
