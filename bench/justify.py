@@ -97,8 +97,7 @@ def _crop(pdf: Path, phrase: str) -> Image.Image:
         for page in document:
             found = page.search_for(phrase, flags=pymupdf.TEXT_IGNORE_ACTUALTEXT) or page.search_for(phrase)
             if found:
-                blocks = [b for b in page.get_text("blocks") if b[1] <= found[0].y1 <= b[3] + 1]
-                x0 = min((b[0] for b in blocks), default=found[0].x0) - 4
+                x0 = min(b[0] for b in page.get_text("blocks")) - 4  # the text block's left edge
                 clip = pymupdf.Rect(x0, found[0].y0 - 3 * PITCH, x0 + MEASURE + 8, found[0].y0 + 3 * PITCH)
                 pixmap = page.get_pixmap(dpi=150, clip=clip)
                 return Image.open(io.BytesIO(pixmap.tobytes("png"))).convert("L")
