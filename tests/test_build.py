@@ -63,13 +63,23 @@ def test_sentence_list_is_real() -> None:
 
 
 def test_every_sentence_is_in_the_pdf(kamailio: Path) -> None:
+    out = subprocess.run(
+        ["pdftotext", str(kamailio / "kamailio-in-action.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # A sentence may cross a page (short chapters run on): leave out page numbers and running heads.
+    heads = {
+        "《Kamailio实战》内容及特色",
+        *(line for line in out.splitlines() if re.fullmatch(r"第.+章|引言|附录|阅读建议|本书特色", line)),
+    }
     text = squeeze(
-        subprocess.run(
-            ["pdftotext", str(kamailio / "kamailio-in-action.pdf"), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        "\n".join(
+            line
+            for line in out.split("\n")
+            if not line.strip().isdigit() and line.strip().strip("\f") not in heads
+        )
     )
     missing = [s for s in post_sentences() if squeeze(s) not in text]
     assert missing == []
@@ -136,7 +146,7 @@ def test_pdf_footnote_is_on_the_page_of_its_call(kamailio: Path) -> None:
     pdf = kamailio / "kamailio-in-action.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = [squeeze(page) for page in text.split("\f")]  # justification may show as spaces
-    call_page = next(i for i, page in enumerate(pages) if "初次阅读观其大略" in page)
+    call_page = next(i for i, page in enumerate(pages) if "阅读观其大略" in page)  # the call follows 大略
     assert "《魏略》记载：孔明在荆州" in pages[call_page]
 
 

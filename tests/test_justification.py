@@ -117,8 +117,9 @@ def _typed_spaces(printed: Printed) -> set[str]:
     """Two CJK characters the author's source separates by a space (markup characters left out,
     and template expressions such as MDN's `{{cssxref('display')}}`, which print nothing)."""
     files = sorted({chapter.source for chapter in printed.booklet.chapters})
-    source = "".join(f.read_text(encoding="utf-8") for f in files)
-    text = re.sub(r"[*_`\[\]]", "", re.sub(r"\{\{.*?\}\}", "", source))
+    text = "".join(f.read_text(encoding="utf-8") for f in files)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", text)  # shortcodes and Liquid tags print as nothing
+    text = re.sub(r"[*_`\[\]]", "", text)
     return {a + b for a, b in re.findall(f"({CJK.pattern})[ \\t]+({CJK.pattern})", text)}
 
 

@@ -1,7 +1,7 @@
 """The print typesetting (booklet/pdf/typeset.py, points.py) on small documents, before WeasyPrint.
 
 Where each elastic point goes (clreq §3.8), what kinsoku keeps out, the quarter em where Han
-meets Latin, emphasis dots, a link's address, lead-ins and inline code's break points. The
+meets Latin, emphasis dots, lead-ins and inline code's break points. The
 PDF these make is measured in test_justification.py.
 """
 
@@ -45,13 +45,6 @@ def test_emphasis_dots_go_under_han_characters_only() -> None:
     emphasis = _typeset("<p>在<em>需要，Lua</em>下方</p>").find(".//em")
     assert [span.text for span in emphasis.iter("span") if span.get("class") == "ed"] == ["需", "要"]
     assert "Lua" in emphasis.text_content() and "，" in emphasis.text_content()
-
-
-def test_a_links_address_follows_its_text_unless_it_is_the_text() -> None:
-    body = '<p>见<a href="https://kamailio.org/docs">官方文档</a>和<a href="https://a.org/">a.org</a></p>'
-    paragraph = _typeset(body).find(".//p")
-    addresses = [span.text_content() for span in paragraph.iter("span") if span.get("class") == "address"]
-    assert [a.replace("\u200b", "").strip() for a in addresses] == ["（https://kamailio.org/docs）"]
 
 
 def test_a_paragraph_ending_in_a_colon_stays_with_what_follows() -> None:

@@ -61,7 +61,6 @@ def typeset_print_html(html: str, language: str) -> str:
     _mark_tight_tables(body)
     _break_inline_code(body)
     _mark_lead_ins(body)
-    _show_addresses(body, language)
     if not is_cjk_language(language):
         return _serialize(root)
     for block in list(_cjk_blocks(body)):
@@ -69,27 +68,6 @@ def typeset_print_html(html: str, language: str) -> str:
         set_points(block)
         set_emphasis_dots(block)
     return _serialize(root)
-
-
-def _show_addresses(body: lxml_html.HtmlElement, language: str) -> None:
-    """After the text of a link to the web, its address in parentheses, unless the text is the address.
-
-    Print has no links to follow: a reader needs the address itself (print.css sets links as text).
-    """
-    wide = is_cjk_language(language)
-    for link in body.xpath("//section[contains(@class, 'chapter')]//a[starts-with(@href, 'http')]"):
-        address = str(link.get("href"))
-        shown = (link.text_content() or "").strip()
-        if _bare(shown) == _bare(address):
-            continue
-        span = lxml_html.Element("span", {"class": "address"})
-        span.text = f"（{address}）" if wide else f" ({address})"
-        span.tail, link.tail = link.tail, None
-        link.addnext(span)
-
-
-def _bare(address: str) -> str:
-    return re.sub(r"^https?://|/$", "", address)
 
 
 def _mark_lead_ins(body: lxml_html.HtmlElement) -> None:
