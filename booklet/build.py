@@ -211,7 +211,9 @@ def read_assets(booklet: Booklet) -> Assets:
         return Assets(cover_asset(read_asset(booklet, meta.cover)), images)
     width, height, _ = PAGE_GEOMETRY[meta.page_size]  # the PDF's cover: the page's proportions, nothing cut
     page = cover_png(meta, booklet.style, round(1600 * height / width))
-    return Assets(cover_asset(cover_png(meta, booklet.style)), images, Asset("cover-print.png", "image/png", page))
+    return Assets(
+        cover_asset(cover_png(meta, booklet.style)), images, Asset("cover-print.png", "image/png", page)
+    )
 
 
 def _make_epub_fonts_aside(
