@@ -64,6 +64,10 @@ ERRORS = {
     "footnote-defined-twice-shared": (
         "{src}/01-one.md:7: error: footnote [^sip] is also defined in {src}/footnotes.md:1: keep one of the two"
     ),
+    "footnotes-md-stray-text": (
+        "{src}/footnotes.md:3: error: text outside a footnote definition: indent it (four spaces) "
+        "to continue the note above, or remove it"
+    ),
     "image-missing": "{src}/01-one.md:7: error: image `missing.png` does not exist: check the file name (relative to {src})",
     "image-not-an-image": "{src}/01-one.md:5: error: `notes.png` is not an image: use a PNG, JPEG or GIF file",
     "image-outside": (

@@ -13,20 +13,19 @@ post), `markdown` (with `sanitize`), `images`, `sitelinks` (links between chosen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-
-from lxml import html as lxml_html
 
 from booklet.content.assemble import collect_images, finish
 from booklet.content.blog import Reading, read_blog, read_lone_post, read_reading
 from booklet.content.images import Places
 from booklet.content.language import choose_language
 from booklet.content.links import check_links
-from booklet.content.markdown import convert
+from booklet.content.markdown import Converted, convert, unreadable
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import find_site, site_root
-from booklet.content.sources import Draft, post_definitions, read_folder, read_style
+from booklet.content.sources import Definition, Draft, post_definitions, read_folder, read_style
 from booklet.content.text import MB, read_source
 from booklet.errors import BookletError, BookletErrors, Diagnostics
 from booklet.model import Booklet, Request
@@ -54,11 +53,14 @@ def load_booklet(
     if site is not None:
         blog, drafts = read_blog(site, request, reading, diagnostics)
         metadata, name = blog.metadata, blog.name
-        shared: dict[str, tuple[str, Path, int]] = {}
+        shared: dict[str, Definition] = {}
         starts = (site.root, site.root / "static") if site.kind == "hugo" else (site.root,)
         places = Places(reading.site_root or site.root, starts, site.baseurl)
-        for draft, head in zip(drafts, blog.posts, strict=True):
-            draft.source_url = post_address(site, head) if reading.source_links else None
+        if reading.source_links:
+            drafts = [
+                replace(draft, source_url=post_address(site, head))
+                for draft, head in zip(drafts, blog.posts, strict=True)
+            ]
     elif source.is_dir():
         metadata, drafts, shared = read_folder(source, diagnostics, reading.chapters)
         root = reading.site_root or site_root(source)
@@ -66,48 +68,44 @@ def load_booklet(
         name = request.name or source.resolve().name  # the folder's real name, for `.` and `..` too
     else:
         metadata, drafts, root = read_lone_post(source, diagnostics)
-        shared = post_definitions(drafts, diagnostics) if len(drafts) > 1 else {}
+        drafts, shared = post_definitions(drafts, diagnostics) if len(drafts) > 1 else (drafts, {})
         places = Places(root, (root,), "", "set `site_root:` in its front matter to a folder that holds it")
         name = request.name or source.stem
     remote = request.remote_images or reading.remote_images or "error"
     if blog is None:  # a site's language comes from its settings (content/blog.py)
         metadata = choose_language(metadata, drafts, request.language, diagnostics)
-    errors: list[BookletError] = []
-    for draft in drafts:
-        _convert_bounded(draft, shared, errors, diagnostics)
+    found = [_convert_bounded(draft, shared, diagnostics) for draft in drafts]
+    converted = [chapter for chapter, _ in found]
     cache = remote_cache if remote == "fetch" else None
-    images = collect_images(drafts, places, cache, remote, diagnostics, errors, metadata.max_image_mb * MB)
+    limit = metadata.max_image_mb * MB
+    images, unusable = collect_images(converted, places, cache, remote, diagnostics, limit)
     if blog is not None:
-        link_posts(drafts, blog.site, blog.posts)
-    check_links(drafts, metadata, diagnostics)
-    chapters = finish(drafts, shared, metadata, errors, diagnostics)
-    style = read_style(metadata.css, errors)
+        link_posts(converted, blog.site, blog.posts)
+    check_links(converted, metadata, diagnostics)
+    chapters = finish(converted, shared, metadata, diagnostics)  # its warnings show beside any error
+    style, bad_style = read_style(metadata.css)
+    errors = [error for _, chapter_errors in found for error in chapter_errors] + [*unusable, *bad_style]
     if errors:
         raise BookletErrors(errors)
     return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source, style=style)
 
 
 def _convert_bounded(
-    draft: Draft,
-    shared: dict[str, tuple[str, Path, int]],
-    errors: list[BookletError],
-    diagnostics: Diagnostics,
-) -> None:
+    draft: Draft, shared: dict[str, Definition], diagnostics: Diagnostics
+) -> tuple[Converted, tuple[BookletError, ...]]:
     """Markdown to a tree; a tree nested deeper than any page shows is refused (the writers recurse)."""
     try:
-        convert(draft, shared, errors, diagnostics)
+        chapter, errors = convert(draft, shared, diagnostics)
     except RecursionError:
-        draft.tree = None
-    if draft.tree is not None:
-        for part in (draft.tree, *draft.definitions.values()):
+        chapter, errors = None, ()
+    if chapter is not None:
+        for part in (chapter.tree, *chapter.definitions.values()):
             unwrap_stray_ruby(part)
             drop_reserved_ids(part)
-    if draft.tree is None or nesting_depth(draft.tree) > MAX_DEPTH:
-        message = f"lists, quotes or raw HTML nested more than {MAX_DEPTH} levels deep: no page can show them; flatten the nesting"
-        errors.append(BookletError(draft.source, draft.body_line, message))
-        draft.tree = lxml_html.fragment_fromstring("<p></p>", create_parent="div")
-        draft.definitions.clear()
-        draft.cited.clear()
+        if nesting_depth(chapter.tree) <= MAX_DEPTH:
+            return chapter, errors
+    message = f"lists, quotes or raw HTML nested more than {MAX_DEPTH} levels deep: no page can show them; flatten the nesting"
+    return unreadable(draft), (*errors, BookletError(draft.source, draft.body_line, message))
 
 
 def _utf8(name: str) -> bool:

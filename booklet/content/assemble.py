@@ -1,9 +1,9 @@
-"""The reading stage's last step: drafts become the model's chapters.
+"""The reading stage's last step: converted chapters become the model's chapters.
 
-Takes the converted drafts; checks and numbers their images (`collect_images`), resolves or
-unlinks their links (`check_links`), then gives ids and numbers booklet-wide — notes,
-headings, top-level blocks — and returns the `Chapter`s (`finish`), their bodies serialized
-as polyglot HTML/XHTML.
+Takes the `Converted` chapters; checks and numbers their images (`collect_images`, which
+returns the images and an error for each that cannot be used), then gives ids and numbers
+booklet-wide — notes, headings, top-level blocks — and returns the `Chapter`s (`finish`),
+their bodies serialized as polyglot HTML/XHTML.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from lxml import html as lxml_html
 
 from booklet.content.images import Places, locate_image
 from booklet.content.links import parts, resolve_anchors, slugs
-from booklet.content.markdown import line_of
-from booklet.content.sources import Draft, note_key
+from booklet.content.markdown import Converted, line_of
+from booklet.content.sources import Definition, Draft, note_key
 from booklet.errors import BookletError, Diagnostics
 from booklet.model import Chapter, Footnote, Heading, Image, Metadata, RemoteImages
 
@@ -26,21 +26,23 @@ VOID_ELEMENTS = {"br", "hr", "img", "col", "wbr"}
 
 
 def collect_images(
-    drafts: list[Draft],
+    converted: list[Converted],
     places: Places,
     remote_cache: Path | None,
     remote: RemoteImages,
     diagnostics: Diagnostics,
-    errors: list[BookletError],
     limit: int,
-) -> tuple[Image, ...]:
+) -> tuple[tuple[Image, ...], tuple[BookletError, ...]]:
     """Check every image (none larger than `limit` bytes); the outputs refer to each by a stable href (`images/image001.png`).
 
     With `remote` "link", a remote image becomes a link to it, its alt text the link's text.
+    Returns the images, and an error for each that cannot be used (gathered, not raised).
     """
     images: dict[Path, Image] = {}
-    for draft in drafts:
-        for img in [img for part in parts(draft) for img in part.iter("img")]:
+    errors: list[BookletError] = []
+    for chapter in converted:
+        draft = chapter.draft
+        for img in [img for part in parts(chapter) for img in part.iter("img")]:
             src = img.get("src", "")
             if not src:  # the sanitizer dropped it (a data: or javascript: URL), with a warning
                 img.drop_tree()
@@ -61,7 +63,7 @@ def collect_images(
                 href = f"images/image{len(images) + 1:03d}{found.suffix}"
                 images[found.path] = Image(found.path, href, found.media_type)
             img.set("src", images[found.path].href)
-    return tuple(images.values())
+    return tuple(images.values()), tuple(errors)
 
 
 def _link_instead(
@@ -89,55 +91,53 @@ def _replace(img: lxml_html.HtmlElement, href: str | None, text: str) -> None:
 
 
 def finish(
-    drafts: list[Draft],
-    shared: dict[str, tuple[str, Path, int]],
-    metadata: Metadata,
-    errors: list[BookletError],
-    diagnostics: Diagnostics,
+    converted: list[Converted], shared: dict[str, Definition], metadata: Metadata, diagnostics: Diagnostics
 ) -> tuple[Chapter, ...]:
-    ids = _footnote_ids(drafts)
-    headings = [_number_headings(draft, f"ch{index:02d}") for index, draft in enumerate(drafts, start=1)]
-    resolve_anchors(drafts, diagnostics)
-    chapters = []
+    """Ids and numbers booklet-wide (notes, headings, blocks); each chapter serialized."""
+    ids = _footnote_ids(converted)
+    numbered = [_number_headings(c, f"ch{index:02d}") for index, c in enumerate(converted, start=1)]
+    resolve_anchors(converted, [anchors for _, anchors in numbered], diagnostics)
+    result = []
     number = 0
-    for index, draft in enumerate(drafts, start=1):
+    for index, chapter in enumerate(converted, start=1):
         if metadata.footnote_numbering == "chapter":
             number = 0
         notes = {}
-        for key in draft.cited:
+        for key in chapter.cited:
             number += 1
             notes[key] = (ids[(index, key)], number)
-        calls = _rewrite_calls(draft, notes)
-        footnotes = tuple(_footnote(draft, key, *notes[key], calls[key], shared) for key in draft.cited)
-        _number_blocks(draft, f"ch{index:02d}")
-        chapters.append(
+        calls = _rewrite_calls(chapter, notes)
+        footnotes = tuple(_footnote(chapter, key, *notes[key], calls[key], shared) for key in chapter.cited)
+        _number_blocks(chapter, f"ch{index:02d}")
+        draft = chapter.draft
+        result.append(
             Chapter(
                 f"ch{index:02d}",
                 draft.title,
-                _serialize_children(draft.tree),
-                headings[index - 1],
+                _serialize_children(chapter.tree),
+                numbered[index - 1][0],
                 footnotes,
                 draft.source,
                 draft.line,
                 draft.source_url,
             )
         )
-    _warn_uncited(drafts, shared, diagnostics)
-    return tuple(chapters)
+    _warn_uncited(converted, shared, diagnostics)
+    return tuple(result)
 
 
-def _footnote_ids(drafts: list[Draft]) -> dict[tuple[int, str], str]:
+def _footnote_ids(converted: list[Converted]) -> dict[tuple[int, str], str]:
     """ASCII ids (`fn-zhugeliang`); a label used in several chapters gets the chapter's prefix."""
     chapters_of: dict[str, int] = {}
-    for draft in drafts:
-        for key in draft.cited:
-            label = note_key(draft.labels.get(key, key))
+    for chapter in converted:
+        for key in chapter.cited:
+            label = note_key(chapter.labels.get(key, key))
             chapters_of[label] = chapters_of.get(label, 0) + 1
     ids: dict[tuple[int, str], str] = {}
     taken: set[str] = set()
-    for index, draft in enumerate(drafts, start=1):
-        for position, key in enumerate(draft.cited, start=1):
-            label = draft.labels.get(key, key)
+    for index, chapter in enumerate(converted, start=1):
+        for position, key in enumerate(chapter.cited, start=1):
+            label = chapter.labels.get(key, key)
             slug = label.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", label) else f"{position}"
             chapter_prefixed = (
                 chapters_of[note_key(label)] > 1 or not slug[0].isalpha() or f"fn-{slug}" in taken
@@ -148,23 +148,23 @@ def _footnote_ids(drafts: list[Draft]) -> dict[tuple[int, str], str]:
 
 
 def _footnote(
-    draft: Draft,
+    chapter: Converted,
     key: str,
     note_id: str,
     number: int,
     calls: tuple[str, ...],
-    shared: dict[str, tuple[str, Path, int]],
+    shared: dict[str, Definition],
 ) -> Footnote:
-    item = draft.definitions[key]
+    item = chapter.definitions[key]
     item.tag = "div"
     for attribute in list(item.attrib):
         del item.attrib[attribute]
     _soften_line_breaks(item)
-    label = draft.labels.get(key, key)
+    label = chapter.labels.get(key, key)
     if note_key(label) in shared:
-        source, line = shared[note_key(label)][1], shared[note_key(label)][2]
+        source, line = shared[note_key(label)].source, shared[note_key(label)].line
     else:
-        source, line = draft.source, line_of(draft, f"[^{label}]:")
+        source, line = chapter.draft.source, line_of(chapter.draft, f"[^{label}]:")
     return Footnote(note_id, label, number, _serialize_children(item), calls, source, line)
 
 
@@ -181,13 +181,13 @@ def _soften_line_breaks(note: lxml_html.HtmlElement) -> None:
             element.tail = re.sub(r"[ \t]*\n[ \t]*", " ", element.tail)
 
 
-def _rewrite_calls(draft: Draft, notes: dict[str, tuple[str, int]]) -> dict[str, tuple[str, ...]]:
+def _rewrite_calls(chapter: Converted, notes: dict[str, tuple[str, int]]) -> dict[str, tuple[str, ...]]:
     """`<sup><a class="noteref" href="#fn-x" id="fnref-x">1</a></sup>`: nothing but the number inside.
 
     Calls in the text and in the notes (a note citing a note); returns each note's call ids.
     """
     calls: dict[str, list[str]] = {key: [] for key in notes}
-    for part in parts(draft):
+    for part in parts(chapter):
         for call in part.xpath(".//sup[starts-with(@id, 'fnref')]/a[@class='footnote-ref']"):
             key = call.get("href")[len("#fn:") :]
             if key not in notes:
@@ -205,17 +205,19 @@ def _rewrite_calls(draft: Draft, notes: dict[str, tuple[str, int]]) -> dict[str,
     return {key: tuple(ids) for key, ids in calls.items()}
 
 
-def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
+def _number_headings(chapter: Converted, chapter_id: str) -> tuple[tuple[Heading, ...], dict[str, str]]:
     """The chapter title is level 1; the body's headings start at level 2 and none skips a level
     (WCAG 1.3.1, Ace's heading-order): each is one deeper than the nearest heading before it of a
     higher level as the author wrote them, so a post's `### 1.`, `### 2.` right under its title
-    are both level 2, and an `<h5>` in a note box under a `###` is one deeper than it."""
-    assert draft.tree is not None
-    for empty in [h for h in draft.tree.iter("h1", "h2", "h3", "h4", "h5", "h6") if _says_nothing(h)]:
+    are both level 2, and an `<h5>` in a note box under a `###` is one deeper than it.
+    Also returns what the author's ids and the headings' slugs name: booklet's ids."""
+    tree = chapter.tree
+    for empty in [h for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6") if _says_nothing(h)]:
         empty.tag = "p"  # a heading nothing names (an image without alt) is no heading (WCAG 2.4.6)
-    _drop_repeated_title(draft)
-    found = [h for h in draft.tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-    headings = [Heading(1, draft.title, chapter_id)]
+    _drop_repeated_title(tree, chapter.draft.title)
+    found = [h for h in tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+    headings = [Heading(1, chapter.draft.title, chapter_id)]
+    anchors: dict[str, str] = {}
     above: list[tuple[int, int]] = []  # (level written, level given) of the headings this one is under
     for number, element in enumerate(found, start=1):
         written = int(str(element.tag)[1])
@@ -228,11 +230,11 @@ def _number_headings(draft: Draft, chapter_id: str) -> tuple[Heading, ...]:
         new = f"{chapter_id}-s{number:02d}"
         for name in [element.get("id"), *sorted(slugs(text))]:
             if name:
-                draft.anchors.setdefault(name, new)
+                anchors.setdefault(name, new)
         element.set("id", new)
         if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
             headings.append(Heading(level, text, new))
-    return tuple(headings)
+    return tuple(headings), anchors
 
 
 def _heading_text(heading: lxml_html.HtmlElement) -> str:
@@ -243,15 +245,14 @@ def _heading_text(heading: lxml_html.HtmlElement) -> str:
     return " ".join(copy.text_content().split())
 
 
-def _drop_repeated_title(draft: Draft) -> None:
+def _drop_repeated_title(tree: lxml_html.HtmlElement, title: str) -> None:
     """A chapter whose text opens with a heading that says its title: the title is printed once."""
-    assert draft.tree is not None
-    first = next((child for child in draft.tree if isinstance(child.tag, str)), None)
+    first = next((child for child in tree if isinstance(child.tag, str)), None)
     if (
         first is not None
         and first.tag in ("h1", "h2")
-        and not (draft.tree.text or "").strip()
-        and _heading_text(first) == " ".join(draft.title.split())
+        and not (tree.text or "").strip()
+        and _heading_text(first) == " ".join(title.split())
     ):
         first.drop_tree()
 
@@ -260,32 +261,34 @@ def _says_nothing(heading: lxml_html.HtmlElement) -> bool:
     return not heading.text_content().strip() and not heading.xpath(".//img[normalize-space(@alt)]")
 
 
-def _number_blocks(draft: Draft, chapter_id: str) -> None:
+def _number_blocks(chapter: Converted, chapter_id: str) -> None:
     """Give each top-level block an id (`ch01-b003`): the PDF reports the page each lands on."""
-    assert draft.tree is not None
-    for number, block in enumerate((b for b in draft.tree if isinstance(b.tag, str)), start=1):
+    for number, block in enumerate((b for b in chapter.tree if isinstance(b.tag, str)), start=1):
         if not block.get("id"):
             block.set("id", f"{chapter_id}-b{number:03d}")
 
 
 def _warn_uncited(
-    drafts: list[Draft], shared: dict[str, tuple[str, Path, int]], diagnostics: Diagnostics
+    converted: list[Converted], shared: dict[str, Definition], diagnostics: Diagnostics
 ) -> None:
     """A note defined in a chapter and cited by none of its calls is warned for that chapter."""
-    cited = {note_key(draft.labels.get(key, key)) for draft in drafts for key in draft.cited}
-    for draft in drafts:
-        for key in draft.definitions:
-            label = draft.labels.get(key, key)
-            if key not in draft.cited and note_key(label) not in shared:
+    cited = {note_key(chapter.labels.get(key, key)) for chapter in converted for key in chapter.cited}
+    for chapter in converted:
+        for key in chapter.definitions:
+            label = chapter.labels.get(key, key)
+            if key not in chapter.cited and note_key(label) not in shared:
                 diagnostics.warn(
-                    draft.source,
-                    line_of(draft, f"[^{label}]:"),
+                    chapter.draft.source,
+                    line_of(chapter.draft, f"[^{label}]:"),
                     f"footnote [^{label}] is defined but never cited",
                 )
-    for key, (text, path, line) in shared.items():
+    for key, definition in shared.items():
         if key not in cited:
-            label = text[2:].split("]:")[0] if text.startswith("[^") else key
-            diagnostics.warn(path, line, f"footnote [^{label}] is defined but never cited")
+            diagnostics.warn(
+                definition.source,
+                definition.line,
+                f"footnote [^{definition.label}] is defined but never cited",
+            )
 
 
 def _serialize_children(element: lxml_html.HtmlElement | None) -> str:

@@ -352,7 +352,7 @@ def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list
     if site.base_url and metadata.base_url is None:
         metadata = replace(metadata, base_url=site.base_url)
     if here is not None and site.url:
-        drafts[-1].source_url = post_address(site, here)
+        drafts[-1] = replace(drafts[-1], source_url=post_address(site, here))
     return metadata, drafts, root
 
 

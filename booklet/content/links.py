@@ -1,6 +1,6 @@
 """The reading stage's links: where each link of a chapter leads, in the booklet or outside it.
 
-Takes the converted drafts (their text and their notes: a link in a note or a table is
+Takes the converted chapters (their text and their notes: a link in a note or a table is
 checked as one in the body is). `check_links` resolves site-relative links against
 `base_url` (else keeps their text, with a warning), percent-encodes the rest and turns a
 link to another chapter's file into an internal one; `resolve_anchors`, once headings have
@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from booklet.content.markdown import line_of
+from booklet.content.markdown import Converted, line_of
 from booklet.content.sources import Draft
 from booklet.errors import Diagnostics
 from booklet.model import Metadata
@@ -28,23 +28,22 @@ BOOKLET_ID = re.compile(r"^(ch\d+(-[sb]\d+|-a\d+)?|(ch\d+-)?fn(ref)?-.*)$")
 NOTE_ID = re.compile(r"^(fnref\d*|fn):n\d+$")  # Python-Markdown's, for our note keys (dialect.prepare)
 
 
-def parts(draft: Draft) -> Iterator[lxml_html.HtmlElement]:
+def parts(chapter: Converted) -> Iterator[lxml_html.HtmlElement]:
     """The chapter's text and each of its notes."""
-    assert draft.tree is not None
-    yield draft.tree
-    yield from draft.definitions.values()
+    yield chapter.tree
+    yield from chapter.definitions.values()
 
 
-def check_links(drafts: list[Draft], metadata: Metadata, diagnostics: Diagnostics) -> None:
+def check_links(converted: list[Converted], metadata: Metadata, diagnostics: Diagnostics) -> None:
     """Site-relative links resolve against base_url; a link that leads nowhere becomes its text."""
-    chapters = {draft.source.resolve(): f"ch{index:02d}" for index, draft in enumerate(drafts, start=1)}
-    for draft in drafts:
-        for part in parts(draft):
+    files = {c.draft.source.resolve(): f"ch{index:02d}" for index, c in enumerate(converted, start=1)}
+    for chapter in converted:
+        for part in parts(chapter):
             for anchor in part.xpath(".//a[not(@href)][not(@id)]"):
                 anchor.drop_tag()  # its href was dropped by the sanitizer, with a warning
             for link in part.xpath(".//a[@href]"):
                 if link.get("class") != "footnote-ref":
-                    _check_link(link, draft, chapters, metadata, diagnostics)
+                    _check_link(link, chapter.draft, files, metadata, diagnostics)
 
 
 def _check_link(
@@ -86,17 +85,22 @@ def slugs(text: str) -> set[str]:
     return {slug for slug in (github, kramdown) if slug}
 
 
-def resolve_anchors(drafts: list[Draft], diagnostics: Diagnostics) -> None:
-    """In-page links lead to what they name in every output, or become text with a warning."""
+def resolve_anchors(
+    converted: list[Converted], named: list[dict[str, str]], diagnostics: Diagnostics
+) -> None:
+    """In-page links lead to what they name in every output, or become text with a warning.
+
+    `named`: for each chapter, what its headings' ids and slugs name (booklet's ids)."""
     anchors: dict[str, str] = {}
-    for draft in drafts:
-        for name, target in draft.anchors.items():
+    for chapter_anchors in named:
+        for name, target in chapter_anchors.items():
             anchors.setdefault(name, target)
     used: set[str] = set()
-    for index, draft in enumerate(drafts, start=1):
-        _namespace_ids(draft, f"ch{index:02d}", anchors, used, diagnostics)
-    for draft in drafts:
-        for part in parts(draft):
+    for index, chapter in enumerate(converted, start=1):
+        _namespace_ids(chapter, f"ch{index:02d}", anchors, used, diagnostics)
+    for chapter in converted:
+        draft = chapter.draft
+        for part in parts(chapter):
             for link in part.xpath(".//a[starts-with(@href, '#')]"):
                 if link.get("class") == "footnote-ref":
                     continue
@@ -113,11 +117,12 @@ def resolve_anchors(drafts: list[Draft], diagnostics: Diagnostics) -> None:
 
 
 def _namespace_ids(
-    draft: Draft, chapter_id: str, anchors: dict[str, str], used: set[str], diagnostics: Diagnostics
+    chapter: Converted, chapter_id: str, anchors: dict[str, str], used: set[str], diagnostics: Diagnostics
 ) -> None:
     """The author's own ids (`<dfn id="html">`) become ASCII ids of booklet's (`ch01-a01`)."""
     number = 0
-    for part in parts(draft):
+    draft = chapter.draft
+    for part in parts(chapter):
         for element in part.xpath(".//*[@id]"):
             old = element.get("id")
             if BOOKLET_ID.match(old) or NOTE_ID.match(old):

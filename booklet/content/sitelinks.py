@@ -1,6 +1,6 @@
 """Stage 1 (reading): links between a site's posts, once the chosen posts are chapters.
 
-Takes the converted drafts of a site booklet (one per chosen post, in order) and the site;
+Takes the converted chapters of a site booklet (one per chosen post, in order) and the site;
 a link to another chosen post — by its address on the site (absolute, site-relative or
 relative to the post's own address, as `{% post_url %}`, `{% link %}` and `ref` make them) or
 by its file name — becomes a link to that chapter (`#ch03`, which every output resolves); any
@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from booklet.content.markdown import Converted
 from booklet.content.posts import PostHead
 from booklet.content.sites import Site
-from booklet.content.sources import Draft
 
 
 def post_address(site: Site, head: PostHead) -> str | None:
@@ -23,20 +23,19 @@ def post_address(site: Site, head: PostHead) -> str | None:
     return quote(site.url + site.baseurl + head.url, safe="/:#?&=%") if site.url else None
 
 
-def link_posts(drafts: list[Draft], site: Site, posts: tuple[PostHead, ...]) -> None:
+def link_posts(converted: list[Converted], site: Site, posts: tuple[PostHead, ...]) -> None:
     """Rewrite each chapter's links to chosen posts as chapter links, and its site links as absolute."""
     by_address = {
         _key(site.baseurl + head.url): f"#ch{number:02d}" for number, head in enumerate(posts, start=1)
     }
     by_file = {head.path.resolve(): f"#ch{number:02d}" for number, head in enumerate(posts, start=1)}
-    for draft, head in zip(drafts, posts, strict=True):
-        assert draft.tree is not None
+    for chapter, head in zip(converted, posts, strict=True):
         page = site.url + site.baseurl + head.url if site.url else None
-        for link in draft.tree.xpath(".//a[@href]"):
+        for link in chapter.tree.xpath(".//a[@href]"):
             href = link.get("href", "")
             if href.startswith("#") or link.get("class") == "footnote-ref":
                 continue
-            target = _target(href, draft.source, page, site, by_address, by_file)
+            target = _target(href, chapter.draft.source, page, site, by_address, by_file)
             if target is not None:
                 link.set("href", target)
 

@@ -2,20 +2,20 @@
 
 Takes a booklet folder (`booklet.yml`, chapter `*.md` files, an optional `footnotes.md`)
 or a single post with front matter; returns the metadata, one `Draft` per chapter (its
-title, where it starts, its Markdown) and the shared footnote definitions (label → its
-Markdown, file and line).
+title, where it starts, its Markdown) and the shared footnote definitions (note key → its
+`Definition`). `find_definitions` is the one parser of footnote definitions (chapters, posts,
+footnotes.md); `defined_twice` the one message for a note defined twice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-
-from lxml import html as lxml_html
 
 from booklet.content.config import metadata_from_post, read_front_matter, read_metadata
 from booklet.content.posts import natural_key
@@ -33,21 +33,30 @@ LINK_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]]+\]:[ \t]*\S")
 _T = TypeVar("_T")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Draft:
-    """A chapter between Markdown and the model: ids and numbers are assigned booklet-wide."""
+    """A chapter as read: its title, where it starts, and its Markdown."""
 
     title: str
     source: Path
     line: int
     body: str  # Markdown, without front matter
     body_line: int  # file line of the body's first line
-    tree: lxml_html.HtmlElement | None = None
-    definitions: dict[str, lxml_html.HtmlElement] = field(default_factory=dict)
-    cited: list[str] = field(default_factory=list)  # note keys in order of first call
     source_url: str | None = None  # the post on its site, for the link back to it
-    labels: dict[str, str] = field(default_factory=dict)  # note key → the label as written
-    anchors: dict[str, str] = field(default_factory=dict)  # an author's id or heading slug → booklet's id
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One footnote definition as the author wrote it: `[^label]: …` and its continuation lines."""
+
+    label: str  # as written
+    markdown: str
+    source: Path
+    line: int
+
+    @property
+    def key(self) -> str:
+        return note_key(self.label)
 
 
 def note_key(label: str) -> str:
@@ -57,7 +66,7 @@ def note_key(label: str) -> str:
 
 def read_folder(
     folder: Path, diagnostics: Diagnostics, listed: tuple[tuple[str, int], ...] = ()
-) -> tuple[Metadata, list[Draft], dict[str, tuple[str, Path, int]]]:
+) -> tuple[Metadata, list[Draft], dict[str, Definition]]:
     """Read booklet.yml, every chapter and footnotes.md; report the errors of all of them together.
 
     Chapters are the `*.md` files in natural order (`2-x.md` before `10-x.md`), or `listed`
@@ -144,36 +153,67 @@ def read_post(
     return metadata, drafts
 
 
-def post_definitions(drafts: list[Draft], diagnostics: Diagnostics) -> dict[str, tuple[str, Path, int]]:
+def post_definitions(
+    drafts: list[Draft], diagnostics: Diagnostics
+) -> tuple[list[Draft], dict[str, Definition]]:
     """In a post split at its headings, a note defined anywhere may be cited from any chapter.
 
     Each definition is taken out of its chapter (its lines blanked, so line numbers hold)
     and shared, as `footnotes.md` is in a booklet folder. A label defined twice keeps its
-    first definition, as GitHub does, with a warning. Shared labels are keyed by `note_key`.
+    first definition, as GitHub does, with a warning. Returns the drafts without their
+    definitions, and the definitions by `note_key`.
     """
-    shared: dict[str, tuple[str, Path, int]] = {}
-    for draft in drafts:
-        lines = draft.body.split("\n")
-        for key, starts in definition_lines(draft.body, draft.body_line).items():
-            for start in starts:
-                index = start - draft.body_line
-                end = definition_end(lines, index)
-                if key in shared:
-                    warn_defined_twice(diagnostics, draft.source, start, lines[index], shared[key][2])
-                else:
-                    shared[key] = ("\n".join(lines[index:end]).rstrip(), draft.source, start)
-                lines[index:end] = [""] * (end - index)
-        draft.body = "\n".join(lines)
-    return shared
+    found = [d for draft in drafts for d in find_definitions(draft.body, draft.body_line, draft.source)]
+    shared, twice = first_definitions(found)
+    for later in twice:
+        diagnostics.warn(later.source, later.line, defined_twice(later, shared[later.key], used_first=True))
+    return [without_definitions(draft, found) for draft in drafts], shared
 
 
-def warn_defined_twice(diagnostics: Diagnostics, path: Path, line: int, text: str, first: int) -> None:
-    label = DEFINITION.match(text).group(1)  # type: ignore[union-attr]
-    diagnostics.warn(
-        path,
-        line,
-        f"footnote [^{label}] is defined twice (first at line {first}): the first definition is used",
-    )
+def find_definitions(body: str, body_line: int, source: Path) -> tuple[Definition, ...]:
+    """Every footnote definition in `body` (outside code fences), in order: the one parser of them."""
+    lines = body.split("\n")
+    found = []
+    for index, line in outside_fences(lines):
+        match = DEFINITION.match(line)
+        if match:
+            text = "\n".join(lines[index : definition_end(lines, index)]).rstrip()
+            found.append(Definition(match.group(1), text, source, body_line + index))
+    return tuple(found)
+
+
+def first_definitions(definitions: Sequence[Definition]) -> tuple[dict[str, Definition], list[Definition]]:
+    """Each note's first definition (by `note_key`), and every later one."""
+    first: dict[str, Definition] = {}
+    later = []
+    for definition in definitions:
+        if definition.key in first:
+            later.append(definition)
+        else:
+            first[definition.key] = definition
+    return first, later
+
+
+def defined_twice(later: Definition, first: Definition, used_first: bool = False) -> str:
+    """The one message for a note defined twice, in one file or in two. `used_first`: the first
+    definition is used (in a chapter or post, as GitHub does); else the author must choose."""
+    if later.source != first.source:
+        return (
+            f"footnote [^{later.label}] is also defined in {first.source}:{first.line}: keep one of the two"
+        )
+    then = "the first definition is used" if used_first else "keep one definition"
+    return f"footnote [^{later.label}] is defined twice (first at line {first.line}): {then}"
+
+
+def without_definitions(draft: Draft, definitions: Sequence[Definition]) -> Draft:
+    """The draft with those of `definitions` that lie in it blanked (so line numbers hold)."""
+    lines = draft.body.split("\n")
+    for definition in definitions:
+        start = definition.line - draft.body_line
+        if definition.source == draft.source and 0 <= start < len(lines):
+            end = start + definition.markdown.count("\n") + 1
+            lines[start:end] = [""] * (end - start)
+    return dataclasses.replace(draft, body="\n".join(lines))
 
 
 def definition_end(lines: list[str], start: int) -> int:
@@ -220,11 +260,10 @@ def _split_at_headings(body: str, body_line: int, path: Path) -> list[Draft]:
         if number == 0 and preamble.strip():
             text = preamble + "\n\n" + text  # what comes before the first heading opens the first chapter
         drafts.append(Draft(title, path, body_line + index, text, body_line + last + 1))
-    _share_link_definitions(drafts)
-    return drafts
+    return _share_link_definitions(drafts)
 
 
-def _share_link_definitions(drafts: list[Draft]) -> None:
+def _share_link_definitions(drafts: list[Draft]) -> list[Draft]:
     """`[text][ref]` may find its `[ref]: url` anywhere in the post, in another chapter too."""
     found = [
         line
@@ -232,13 +271,15 @@ def _share_link_definitions(drafts: list[Draft]) -> None:
         for _, line in outside_fences(draft.body.split("\n"))
         if LINK_DEFINITION.match(line)
     ]
-    if not found:
-        return
-    for draft in drafts:
-        own = set(draft.body.split("\n"))
-        missing = [line for line in found if line not in own]
-        if missing:
-            draft.body += "\n\n" + "\n".join(missing)
+    return [_with_lines(draft, found) for draft in drafts]
+
+
+def _with_lines(draft: Draft, lines: list[str]) -> Draft:
+    own = set(draft.body.split("\n"))
+    missing = [line for line in lines if line not in own]
+    if not missing:
+        return draft
+    return dataclasses.replace(draft, body=draft.body + "\n\n" + "\n".join(missing))
 
 
 def outside_fences(lines: list[str]) -> list[tuple[int, str]]:
@@ -253,45 +294,38 @@ def outside_fences(lines: list[str]) -> list[tuple[int, str]]:
     return result
 
 
-def definition_lines(body: str, body_line: int) -> dict[str, list[int]]:
-    """Each footnote label defined in `body` (by `note_key`), with the file lines that define it."""
-    found: dict[str, list[int]] = {}
-    for index, line in outside_fences(body.split("\n")):
-        definition = DEFINITION.match(line)
-        if definition:
-            found.setdefault(note_key(definition.group(1)), []).append(body_line + index)
-    return found
-
-
-def _shared_definitions(path: Path, limit: int) -> dict[str, tuple[str, Path, int]]:
-    """footnotes.md: label → (its Markdown definition, file, line). Front matter is optional."""
+def _shared_definitions(path: Path, limit: int) -> dict[str, Definition]:
+    """footnotes.md: note key → its definition. Front matter is optional; text outside a
+    definition is an error (it would have been added to every chapter)."""
     text = read_text(path, path.parent, limit)
     body, body_line = text, 1
     if text.startswith("---\n"):
         _, body, body_line = split_front_matter(text, path)
-    lines = body.split("\n")
-    starts = sorted(
-        line - body_line for lines_ in definition_lines(body, body_line).values() for line in lines_
-    )
-    shared: dict[str, tuple[str, Path, int]] = {}
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
-        label = note_key(DEFINITION.match(lines[start]).group(1))  # type: ignore[union-attr]
-        if label in shared:
-            first = shared[label][2]
-            raise BookletError(
-                path,
-                body_line + start,
-                f"footnote [^{label}] is defined twice (first at line {first}): keep one definition",
-            )
-        shared[label] = ("\n".join(lines[start:end]).rstrip(), path, body_line + start)
+    definitions = find_definitions(body, body_line, path)
+    shared, twice = first_definitions(definitions)
+    errors = [BookletError(d.source, d.line, defined_twice(d, shared[d.key])) for d in twice]
+    errors += _stray_text(body, body_line, path, definitions)
+    if errors:
+        raise BookletErrors(sorted(errors, key=lambda error: error.location.line or 0))
     return shared
 
 
-def read_style(paths: tuple[Path, ...], errors: list[BookletError]) -> str:
+def _stray_text(
+    body: str, body_line: int, path: Path, definitions: tuple[Definition, ...]
+) -> list[BookletError]:
+    covered = {d.line + n for d in definitions for n in range(d.markdown.count("\n") + 1)}
+    for index, line in enumerate(body.split("\n")):
+        if line.strip() and body_line + index not in covered:
+            message = "text outside a footnote definition: indent it (four spaces) to continue the note above, or remove it"
+            return [BookletError(path, body_line + index, message)]
+    return []
+
+
+def read_style(paths: tuple[Path, ...]) -> tuple[str, tuple[BookletError, ...]]:
     """The author's stylesheets, joined in order; each is pasted into a `<style>` element, which
-    `</style` would end (HTML §13.1.2.6), so that is an error."""
+    `</style` would end (HTML §13.1.2.6), so that is an error. Returns the text and the errors."""
     texts = []
+    errors: list[BookletError] = []
     for path in paths:
         try:
             text = read_text(path)
@@ -303,4 +337,4 @@ def read_style(paths: tuple[Path, ...], errors: list[BookletError]) -> str:
             line = text.count("\n", 0, end.start()) + 1
             errors.append(BookletError(path, line, "`</style` would end the stylesheet early: remove it"))
         texts.append(f"/* {path.name} */\n{text}")
-    return "\n".join(texts)
+    return "\n".join(texts), tuple(errors)
