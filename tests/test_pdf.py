@@ -8,10 +8,12 @@ note, a shared note; chapters on right-hand pages, notes numbered through the bo
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,13 +24,16 @@ import pikepdf
 import pytest
 import yaml
 from lxml import etree
+from lxml import html as lxml_html
 
 from booklet import pdf as pdf_stage
 from booklet.build import read_assets
 from booklet.content import load_booklet
+from booklet.epub import write_epub
 from booklet.errors import Diagnostics
 from booklet.model import PAGE_SIZES, Booklet, PrintedPdf
-from booklet.pdf import chapters_running_on, write_pdf
+from booklet.pdf import chapters_running_on, print_document, write_pdf
+from booklet.web import write_web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import Built
@@ -754,3 +759,22 @@ def test_pagination_alone_gives_the_same_pages_without_drawing_a_pdf(kamailio: P
     assert result.data == b""
     assert result.pages == kamailio.result.pages
     assert result.moved_notes == kamailio.result.moved_notes
+
+
+def test_a_list_in_a_note_keeps_its_start_without_an_inline_style(tmp_path: Path) -> None:
+    """`3.` in a note starts its list at 3: WeasyPrint reads `start` on `<ol>` only (a note's
+    list is a span, notes.py) and CSS cannot set a counter from an attribute, so each item
+    carries its number. No output, nor the document handed to WeasyPrint, has a `style=`."""
+    printed = lay_out(ROOT / "tests" / "fixtures" / "note-list-start", tmp_path)
+    assert printed.result.warnings == ()
+    lines = [" ".join(line.split()) for line in pdftotext(printed.path).splitlines()]
+    for item in ("3. third item", "4. fourth item, long enough", "1. first", "2. second"):
+        assert any(line.startswith(item) for line in lines), item
+    booklet, assets = printed.booklet, read_assets(printed.booklet)
+    documents = {"print": print_document(booklet, BUILT_AT, "").encode()}
+    with zipfile.ZipFile(io.BytesIO(write_epub(booklet, assets, BUILT_AT))) as epub:
+        documents |= {name: epub.read(name) for name in epub.namelist() if name.endswith("html")}
+    documents["web"] = write_web(booklet, assets, BUILT_AT, {})
+    assert b'data-number="3"' in documents["print"]
+    for name, text in documents.items():
+        assert lxml_html.document_fromstring(text).xpath("//@style") == [], name

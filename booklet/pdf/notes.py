@@ -89,7 +89,7 @@ def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
     """Each block inside a note becomes a span carrying its role: `class="fn-ul"` and so on.
 
     A top-level block is also a `footnote-para`: the first one runs on after the note's
-    number, the later ones are blocks (print.css). An `<ol start>` keeps its numbering.
+    number, the later ones are blocks (print.css). An `<ol start>` keeps its numbering (`_number_items`).
     """
     top = list(body)
     for element in list(body.iterdescendants()):
@@ -99,7 +99,7 @@ def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
         roles += [f"fn-{element.tag}", *str(element.get("class") or "").split()]
         start = element.get("start", "") if element.tag == "ol" else ""
         if start.lstrip("-").isdigit():
-            element.set("style", f"counter-reset: list-item {int(start) - 1}")
+            _number_items(element, int(start))
         element.tag = "span"
         element.set("class", " ".join(roles))
     for element in body.iter("span"):  # white space between blocks would be set as blank lines
@@ -108,6 +108,15 @@ def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
             element.text = element.text if (element.text or "").strip() else None
             for child in blocks:
                 child.tail = child.tail if (child.tail or "").strip() else None
+
+
+def _number_items(ordered: lxml_html.HtmlElement, start: int) -> None:
+    """An `<ol start>` in a note: the span it becomes gets no `start` from WeasyPrint (it reads
+    the attribute on `<ol>` only) and CSS cannot set a counter from an attribute, so each item
+    carries its number (`data-number`), which print.css prints in place of the list's."""
+    items = [child for child in ordered if child.tag == "li"]
+    for number, item in enumerate(items, start=start):
+        item.set("data-number", str(number))
 
 
 def _open_with_backlink(body: lxml_html.HtmlElement, note: Footnote) -> None:
