@@ -14,10 +14,10 @@ EPUBs registered with it. Building an EPUB is cheap; starting EPUBCheck's JVM is
         messages = epub_reports.epubcheck(sample_epub)
         assert messages == [], format_messages(messages)
 
-The first `epubcheck()` (or `ace()`) call checks every EPUB registered so far that has
-not been checked yet; later calls read the cache. EPUBCheck runs in one JVM for the whole
-session (`validators.EpubCheckServer`), so an EPUB registered later costs milliseconds; Ace
-runs per batch, so have fixtures that build several EPUBs register them together.
+EPUBCheck runs in one JVM for the whole session (`validators.EpubCheckServer`), Ace in one
+Node process with one Chromium (`validators.AceServer`): as neither starts again, each checks
+an EPUB when a test first asks about it (`per_path`), and later calls read the cache. (With
+batch runners, the first call checks every EPUB registered so far.)
 A missing validator makes these calls raise: tests fail, never skip.
 
 `kamailio_built` builds the Kamailio booklet once per session — every output, in this
@@ -52,7 +52,7 @@ from booklet.model import Booklet, PrintedPdf
 from booklet.pdf import write_pdf
 from booklet.pdf.impose import impose_booklet
 from booklet.web import write_web
-from validators import EpubCheckServer, EpubReports
+from validators import AceServer, EpubCheckServer, EpubReports
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -61,12 +61,14 @@ BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def epub_reports() -> Iterator[EpubReports]:
-    """One cache of EPUBCheck and Ace results for the whole session; EPUBCheck's JVM starts once."""
-    server = EpubCheckServer()
+    """One cache of EPUBCheck and Ace results for the whole session; EPUBCheck's JVM and Ace's
+    Node process (with its Chromium) start once, at their first check."""
+    epubcheck, ace = EpubCheckServer(), AceServer()
     try:
-        yield EpubReports(epubcheck=server.run)
+        yield EpubReports(epubcheck=epubcheck.run, ace=ace.run, per_path=True)
     finally:
-        server.close()
+        epubcheck.close()
+        ace.close()
 
 
 @dataclass(frozen=True)

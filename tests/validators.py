@@ -6,8 +6,9 @@ installs it: a test that cannot validate fails loudly, it never skips (STYLE.md 
 
 Costs on a 2-core machine: a JVM with EPUBCheck's schemas loaded costs ~5 s, while each
 further EPUB in the same JVM costs tens of milliseconds, so `run_epubcheck` checks all its
-EPUBs in one JVM. Ace (Node + headless Chromium) costs ~2 s an EPUB and takes one at a time,
-so `run_ace` runs two at once. `EpubReports` caches both per path for a pytest session.
+EPUBs in one JVM. Ace's CLI (Node + headless Chromium) starts both for each EPUB (~2 s
+before it checks anything); `AceServer` runs Ace's API in one Node process, with one
+Chromium, for all of them. `EpubReports` caches both per path for a pytest session.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-ACE_CLI = REPO / "tools" / "ace" / "node_modules" / ".bin" / "ace-cli"
+ACE = REPO / "tools" / "ace"
 INSTALL = "tools/install-test-deps.sh"
 
 # C1-only JIT and the serial GC start faster; EPUBCheck's work here is short-lived.
@@ -81,6 +81,50 @@ public class EpubCheckServer {
     }
   }
 }
+"""
+
+# Ace's API (what ace-cli calls) as a server for a whole test session: one Node process reads
+# "EPUB<TAB>report folder" lines on stdin and answers each with a line `DONE ok` (or `DONE
+# failed: …`) once report.json is written. Ace's checker launches Chromium for each EPUB and
+# closes it after: the runner given to it launches Chromium once and closes it at the end.
+_ACE_SERVER_JS = """
+const readline = require('readline');
+const ace = require('@daisy/ace-core');
+const logger = require('@daisy/ace-logger');
+const runner = require('@daisy/ace-axe-runner-puppeteer');
+
+let launched = null;
+const once = Object.assign(Object.create(runner), {
+  launch: () => (launched = launched || runner.launch()),
+  close: async () => {},
+});
+logger.initLogger({ verbose: false, silent: true, fileName: 'ace-server.log' });
+const lines = readline.createInterface({ input: process.stdin });
+const queue = [];
+let busy = false;
+async function next() {
+  if (busy || queue.length === 0) return;
+  busy = true;
+  const [epub, outdir] = queue.shift().split('\\t');
+  let status = 'ok';
+  try {
+    await ace(epub, { cwd: process.cwd(), outdir, silent: true, jobId: '' }, once);
+  } catch (error) {
+    status = 'failed: ' + String((error && error.message) || error).replace(/\\s+/g, ' ');
+  }
+  process.stdout.write('DONE ' + status + '\\n');
+  busy = false;
+  next();
+}
+lines.on('line', (line) => { queue.push(line); next(); });
+lines.on('close', async () => {
+  while (busy || queue.length) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (launched) {
+    await launched;
+    await runner.close();
+  }
+  process.exit(0);
+});
 """
 
 Message = dict[str, Any]
@@ -227,50 +271,89 @@ def _location(loc: dict[str, Any]) -> str:
     return ":".join(parts)
 
 
-def run_ace(paths: Iterable[Path], jobs: int = 2) -> dict[Path, list[Message]]:
-    """Run DAISY Ace on each EPUB (`jobs` at once); each path maps to its violations.
+def run_ace(paths: Iterable[Path]) -> dict[Path, list[Message]]:
+    """Run DAISY Ace on each EPUB, in one Node process; each path maps to its violations.
 
     A violation is {"rule", "impact", "file", "description", "selector", "html"}: one failed
     EARL assertion of Ace's report.json ("impact" is minor, moderate, serious or critical;
     "selector" and "html" point into a content document, empty for package checks).
     """
-    epubs = _existing(paths)
-    if not epubs:
-        return {}
-    env = _ace_environment()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = pool.map(lambda epub: _ace_one(epub, env), epubs)
-        return dict(zip(epubs, results, strict=True))
+    server = AceServer()
+    try:
+        return server.run(paths)
+    finally:
+        server.close()
+
+
+class AceServer:
+    """Ace in one Node process, with one Chromium, for a whole test session, started at the
+    first check (`_ACE_SERVER_JS`). `run(paths)` has `run_ace`'s contract; `close()` ends it."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="ace-")
+        self._count = 0
+
+    def run(self, paths: Iterable[Path]) -> dict[Path, list[Message]]:
+        epubs = _existing(paths)
+        return {epub: self._check(epub) for epub in epubs}
+
+    def close(self) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait(timeout=60)
+            self._process = None
+        self._folder.cleanup()
+
+    def _check(self, epub: Path) -> list[Message]:
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        self._count += 1
+        out = Path(self._folder.name, "reports", str(self._count))
+        process.stdin.write(f"{epub.resolve()}\t{out}\n")
+        process.stdin.flush()
+        answer = ""
+        while not answer.startswith("DONE "):
+            answer = process.stdout.readline()
+            if answer == "":
+                raise RuntimeError(f"Ace's Node process ended while checking {epub} (exit {process.poll()})")
+        report = out / "report.json"
+        if answer.strip() != "DONE ok" or not report.is_file():
+            raise RuntimeError(f"Ace failed on {epub}: {answer.strip()}")
+        return _ace_violations(json.loads(report.read_text(encoding="utf-8")))
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            env = _ace_environment()
+            # Ace reads a user config and writes a log file under the XDG dirs: point them at
+            # the scratch folder so the session is isolated and leaves nothing behind.
+            env |= {"XDG_CONFIG_HOME": self._folder.name, "XDG_STATE_HOME": self._folder.name}
+            node = _which("node", "nodejs")
+            self._process = subprocess.Popen(
+                [node, "-e", _ACE_SERVER_JS],
+                cwd=ACE,  # where `require` finds Ace's modules
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                env=env,
+            )
+        return self._process
 
 
 def _ace_environment() -> dict[str, str]:
-    if not os.access(ACE_CLI, os.X_OK):
-        raise ToolMissing(f"Ace ({ACE_CLI.relative_to(REPO)})")
+    if not (ACE / "node_modules" / "@daisy" / "ace-core").is_dir():
+        raise ToolMissing(f"Ace ({(ACE / 'node_modules').relative_to(REPO)})")
     _which("node", "nodejs")
     # Puppeteer's bundled Chrome is never downloaded here (PUPPETEER_SKIP_DOWNLOAD=1):
-    # Debian's Chromium stands in. Ace itself launches it headless with --no-sandbox
+    # Debian's Chromium stands in. Ace's runner launches it headless with --no-sandbox
     # (needed as root) and Puppeteer adds --disable-background-networking.
     chromium = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or _which("chromium", "chromium")
     if not os.access(chromium, os.X_OK):
         raise ToolMissing(f"Chromium at PUPPETEER_EXECUTABLE_PATH={chromium}")
     # Ace gives Chromium 5 s to start (ACE_TIMEOUT_INITIAL); on a loaded machine that is too few.
     return {"ACE_TIMEOUT_INITIAL": "60000", **os.environ, "PUPPETEER_EXECUTABLE_PATH": chromium}
-
-
-def _ace_one(epub: Path, env: dict[str, str]) -> list[Message]:
-    with tempfile.TemporaryDirectory(prefix="ace-") as tmp:
-        # Ace reads a user config and writes a log file per run under the XDG dirs:
-        # point them at the scratch folder so runs are isolated and leave nothing behind.
-        env = {**env, "XDG_CONFIG_HOME": tmp, "XDG_STATE_HOME": tmp}
-        out = Path(tmp, "report")
-        command = [str(ACE_CLI), "--force", "--outdir", str(out), str(epub)]
-        proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=300)
-        report = out / "report.json"
-        if proc.returncode != 0 or not report.is_file():
-            raise RuntimeError(
-                f"Ace failed on {epub} (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}"
-            )
-        return _ace_violations(json.loads(report.read_text(encoding="utf-8")))
 
 
 def _ace_violations(report: dict[str, Any]) -> list[Message]:
@@ -306,16 +389,21 @@ class EpubReports:
     `ace(path)`) then checks every registered EPUB not yet checked, in one batch, and
     caches the results. So build all EPUBs first (say, in session fixtures that register
     what they build), then ask: N books cost one JVM, not N.
+
+    `per_path`: the runners are servers started once (`EpubCheckServer`, `AceServer`), so
+    there is no start to share: each check runs on the EPUB asked about, when it is asked.
     """
 
     def __init__(
         self,
         epubcheck: Callable[[list[Path]], dict[Path, list[Message]]] = run_epubcheck,
         ace: Callable[[list[Path]], dict[Path, list[Message]]] = run_ace,
+        per_path: bool = False,
     ) -> None:
         self._registered: list[Path] = []
         self._runners = {"epubcheck": epubcheck, "ace": ace}
         self._results: dict[str, dict[Path, list[Message]]] = {"epubcheck": {}, "ace": {}}
+        self._per_path = per_path
 
     def register(self, *paths: Path) -> None:
         for path in paths:
@@ -334,7 +422,9 @@ class EpubReports:
         self.register(path)
         done = self._results[tool]
         if path not in done:
-            pending = [p for p in self._registered if p not in done and p.is_file()]
+            pending = [path]
+            if not self._per_path:
+                pending = [p for p in self._registered if p not in done and p.is_file()]
             done.update(self._runners[tool](pending))
         return done[path]
 
