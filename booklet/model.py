@@ -18,6 +18,75 @@ Stage = Literal["read", "layout", "pdf", "epub", "html", "impose"]
 # The one thread that may run beside a build that forks (progress.py): it takes no lock a child needs.
 PROGRESS_THREAD = "booklet-progress"
 
+# The elements a chapter's or a note's `html` may hold (the reading stage's sanitizer keeps
+# these and no other): the blocks, which a writer setting a note inline turns into spans
+# (pdf/notes.py), and the inline elements.
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "blockquote",
+        "pre",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+    ]
+)
+INLINE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "br",
+        "cite",
+        "code",
+        "del",
+        "em",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "u",
+        "var",
+    ]
+)
+
 FootnoteNumbering = Literal["chapter", "booklet"]
 ChapterStart = Literal["auto", "page", "right", "run-in"]
 RemoteImages = Literal["error", "fetch", "link"]

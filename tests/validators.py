@@ -192,16 +192,16 @@ def run_epubcheck(paths: Iterable[Path]) -> dict[Path, list[Message]]:
         }
 
 
-class EpubCheckServer:
-    """EPUBCheck in one JVM for a whole test session, started at the first check.
+class _Server:
+    """A checker kept running for a whole test session: one process, started at the first
+    check, reads a request a line on stdin and answers each with a line `DONE …`.
+    `run(paths)` checks each EPUB in turn; `close()` ends the process (conftest does)."""
 
-    `run(paths)` has `run_epubcheck`'s contract; however late an EPUB is built, it costs tens
-    of milliseconds, never another JVM start (~5 s). `close()` ends the JVM (conftest does).
-    """
+    name = "checker"
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
         self._process: subprocess.Popen[str] | None = None
-        self._folder = tempfile.TemporaryDirectory(prefix="epubcheck-")
+        self._folder = tempfile.TemporaryDirectory(prefix=prefix)
         self._count = 0
 
     def run(self, paths: Iterable[Path]) -> dict[Path, list[Message]]:
@@ -212,35 +212,62 @@ class EpubCheckServer:
         if self._process is not None:
             assert self._process.stdin is not None
             self._process.stdin.close()
-            self._process.wait(timeout=30)
+            self._process.wait(timeout=60)
             self._process = None
         self._folder.cleanup()
 
     def _check(self, epub: Path) -> list[Message]:
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
-        self._count += 1
-        report = Path(self._folder.name, f"{self._count}.json")
-        process.stdin.write(f"{epub}\t{report}\n")
-        process.stdin.flush()
+        raise NotImplementedError
+
+    def _command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        """The server's command line, working folder and environment (None: this process's)."""
+        raise NotImplementedError
+
+    def _ask(self, request: str, epub: Path) -> str:
+        """Send one request line; the answer, without `DONE `."""
+        if self._process is None or self._process.poll() is not None:
+            command, cwd, env = self._command()
+            self._process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(request + "\n")
+        self._process.stdin.flush()
         answer = ""
         while not answer.startswith("DONE "):
-            answer = process.stdout.readline()
+            answer = self._process.stdout.readline()
             if answer == "":
-                raise RuntimeError(f"EPUBCheck's JVM ended while checking {epub} (exit {process.poll()})")
-        done = subprocess.CompletedProcess(process.args, 0 if answer.strip() == "DONE ok" else 3, "", "")
+                raise RuntimeError(f"{self.name} ended while checking {epub} (exit {self._process.poll()})")
+        return answer.strip()[len("DONE ") :]
+
+
+class EpubCheckServer(_Server):
+    """EPUBCheck in one JVM for a whole test session (`_SERVER_JAVA`): however late an EPUB is
+    built, it costs tens of milliseconds, never another JVM start (~5 s)."""
+
+    name = "EPUBCheck's JVM"
+
+    def __init__(self) -> None:
+        super().__init__("epubcheck-")
+
+    def _check(self, epub: Path) -> list[Message]:
+        self._count += 1
+        report = Path(self._folder.name, f"{self._count}.json")
+        answer = self._ask(f"{epub}\t{report}", epub)
+        done = subprocess.CompletedProcess([], 0 if answer == "ok" else 3, "", "")
         return _read_epubcheck_report(epub, report, done)
 
-    def _start(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            java, jar = _which("java", "default-jre-headless"), epubcheck_jar()
-            source = Path(self._folder.name, "EpubCheckServer.java")
-            source.write_text(_SERVER_JAVA, encoding="utf-8")
-            command = [java, *JVM_FLAGS, "-cp", str(jar), str(source)]
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
-            )
-        return self._process
+    def _command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        java, jar = _which("java", "default-jre-headless"), epubcheck_jar()
+        source = Path(self._folder.name, "EpubCheckServer.java")
+        source.write_text(_SERVER_JAVA, encoding="utf-8")
+        return [java, *JVM_FLAGS, "-cp", str(jar), str(source)], None, None
 
 
 def _read_epubcheck_report(epub: Path, report: Path, proc: subprocess.CompletedProcess[str]) -> list[Message]:
@@ -285,61 +312,28 @@ def run_ace(paths: Iterable[Path]) -> dict[Path, list[Message]]:
         server.close()
 
 
-class AceServer:
-    """Ace in one Node process, with one Chromium, for a whole test session, started at the
-    first check (`_ACE_SERVER_JS`). `run(paths)` has `run_ace`'s contract; `close()` ends it."""
+class AceServer(_Server):
+    """Ace in one Node process, with one Chromium, for a whole test session (`_ACE_SERVER_JS`)."""
+
+    name = "Ace's Node process"
 
     def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
-        self._folder = tempfile.TemporaryDirectory(prefix="ace-")
-        self._count = 0
-
-    def run(self, paths: Iterable[Path]) -> dict[Path, list[Message]]:
-        epubs = _existing(paths)
-        return {epub: self._check(epub) for epub in epubs}
-
-    def close(self) -> None:
-        if self._process is not None:
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-            self._process.wait(timeout=60)
-            self._process = None
-        self._folder.cleanup()
+        super().__init__("ace-")
 
     def _check(self, epub: Path) -> list[Message]:
-        process = self._start()
-        assert process.stdin is not None and process.stdout is not None
         self._count += 1
         out = Path(self._folder.name, "reports", str(self._count))
-        process.stdin.write(f"{epub.resolve()}\t{out}\n")
-        process.stdin.flush()
-        answer = ""
-        while not answer.startswith("DONE "):
-            answer = process.stdout.readline()
-            if answer == "":
-                raise RuntimeError(f"Ace's Node process ended while checking {epub} (exit {process.poll()})")
+        answer = self._ask(f"{epub.resolve()}\t{out}", epub)
         report = out / "report.json"
-        if answer.strip() != "DONE ok" or not report.is_file():
-            raise RuntimeError(f"Ace failed on {epub}: {answer.strip()}")
+        if answer != "ok" or not report.is_file():
+            raise RuntimeError(f"Ace failed on {epub}: {answer}")
         return _ace_violations(json.loads(report.read_text(encoding="utf-8")))
 
-    def _start(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            env = _ace_environment()
-            # Ace reads a user config and writes a log file under the XDG dirs: point them at
-            # the scratch folder so the session is isolated and leaves nothing behind.
-            env |= {"XDG_CONFIG_HOME": self._folder.name, "XDG_STATE_HOME": self._folder.name}
-            node = _which("node", "nodejs")
-            self._process = subprocess.Popen(
-                [node, "-e", _ACE_SERVER_JS],
-                cwd=ACE,  # where `require` finds Ace's modules
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                env=env,
-            )
-        return self._process
+    def _command(self) -> tuple[list[str], Path | None, dict[str, str] | None]:
+        # Ace reads a user config and writes a log file under the XDG dirs: point them at the
+        # scratch folder so the session is isolated and leaves nothing behind.
+        env = _ace_environment() | {"XDG_CONFIG_HOME": self._folder.name, "XDG_STATE_HOME": self._folder.name}
+        return [_which("node", "nodejs"), "-e", _ACE_SERVER_JS], ACE, env  # ACE: where `require` finds Ace
 
 
 def _ace_environment() -> dict[str, str]:

@@ -343,113 +343,82 @@ def _flag(field: str) -> Callable[[YamlMapping, str, Path], bool]:
     return lambda mapping, key, folder: _boolean(mapping, key, default=bool(_DEFAULTS[field]))
 
 
+def _field(name: str, read: Callable[[YamlMapping, str, Path], object], meaning: str, default: str) -> Key:
+    """A key that fills the `Metadata` field of its name."""
+    return Key(name, name, read, meaning, default)
+
+
+def _reading(name: str, meaning: str, default: str) -> Key:
+    """A key about reading the sources: content.blog reads it (it is not part of `Metadata`)."""
+    return Key(name, None, None, meaning, default)
+
+
 # Every key of booklet.yml, in the order README.md lists them.
 KEYS = (
-    Key(
-        "title",
-        "title",
-        lambda m, k, f: _string(m, k, required=True) or "",
-        "the booklet's title (required)",
-        "",
-    ),
-    Key("subtitle", "subtitle", _text, "a subtitle for the cover and title page", "none"),
+    _field("title", lambda m, k, f: _string(m, k, required=True) or "", "the booklet's title (required)", ""),
+    _field("subtitle", _text, "a subtitle for the cover and title page", "none"),
     Key("author", "authors", _texts, "one name, or a list", "none"),
-    Key(
-        "language",
+    _field(
         "language",
         lambda m, k, f: _language(m, k),
         "BCP 47 tag (`zh-CN`, `en`, `ja`…)",
         "detected from the text (see below)",
     ),
-    Key("date", "date", lambda m, k, f: _date(m, k), "publication date", "none"),
-    Key("publisher", "publisher", _text, "publisher's name", "none"),
-    Key("description", "description", _text, "a sentence or two, for e-readers and the web page", "none"),
-    Key("identifier", "identifier", _text, "ISBN or URN", "a stable UUID derived from title and author"),
-    Key("cover", "cover", _cover, "a cover image (path relative to the folder)", "one is generated"),
-    Key("base_url", "base_url", _text, "the blog's address, to resolve site-relative links", "none"),
-    Key(
-        "page_size",
-        "page_size",
-        lambda m, k, f: _page_size(m, k),
-        ", ".join(f"`{n}`" for n in PAGE_SIZES),
-        "`A5`",
-    ),
-    Key("tags", "tags", _texts, "keywords", "none"),
-    Key("license", "license", _text, "the license line printed in the colophon", "none"),
-    Key(
-        "footnote_numbering",
+    _field("date", lambda m, k, f: _date(m, k), "publication date", "none"),
+    _field("publisher", _text, "publisher's name", "none"),
+    _field("description", _text, "a sentence or two, for e-readers and the web page", "none"),
+    _field("identifier", _text, "ISBN or URN", "a stable UUID derived from title and author"),
+    _field("cover", _cover, "a cover image (path relative to the folder)", "one is generated"),
+    _field("base_url", _text, "the blog's address, to resolve site-relative links", "none"),
+    _field("page_size", lambda m, k, f: _page_size(m, k), ", ".join(f"`{n}`" for n in PAGE_SIZES), "`A5`"),
+    _field("tags", _texts, "keywords", "none"),
+    _field("license", _text, "the license line printed in the colophon", "none"),
+    _field(
         "footnote_numbering",
         _choice_of("chapter", "booklet"),
         "`chapter` (restart each chapter) or `booklet` (run through)",
         "`chapter`",
     ),
-    Key(
-        "chapter_start",
+    _field(
         "chapter_start",
         _choice_of("auto", "page", "right", "run-in"),
         "`auto` (a chapter shorter than about half a page runs on under the one before; a longer one starts a page), `page` (a new page), `right` (a right-hand page, for print) or `run-in` (every chapter runs on)",
         "`auto`",
     ),
-    Key(
-        "embed_fonts",
-        "embed_fonts",
-        _flag("embed_fonts"),
-        "embed a subset of the CJK font in the EPUB",
-        "`true`",
-    ),
-    Key(
-        "impose",
+    _field("embed_fonts", _flag("embed_fonts"), "embed a subset of the CJK font in the EPUB", "`true`"),
+    _field(
         "impose",
         _flag("impose"),
         "also write `<name>-print.pdf`, imposed for saddle-stitch printing",
         "`false`",
     ),
-    Key(
-        "max_chapter_mb",
+    _field(
         "max_chapter_mb",
         lambda m, k, f: _megabytes(m, k, MAX_CHAPTER_MB),
         "the largest chapter, post or `footnotes.md` read, in MB (1–1024)",
         "`5`",
     ),
-    Key(
-        "max_image_mb",
+    _field(
         "max_image_mb",
         lambda m, k, f: _megabytes(m, k, MAX_IMAGE_MB),
         "the largest image or cover read, in MB (1–1024)",
         "`20`",
     ),
     # About reading the sources: content.blog reads these (they are not part of Metadata).
-    Key(
+    _reading(
         "posts",
-        None,
-        None,
         "in a site folder: which posts (`tags`, `categories`, `series`: a text or a list; `since`, `until`: dates)",
         "every published post",
     ),
-    Key(
-        "chapters",
-        None,
-        None,
-        "the chapter files, in order (`- 01-start.md`)",
-        "every `*.md`, in natural order",
-    ),
-    Key(
+    _reading("chapters", "the chapter files, in order (`- 01-start.md`)", "every `*.md`, in natural order"),
+    _reading(
         "site_root",
-        None,
-        None,
         "the folder images and links may come from (`..`); nothing outside it is read",
         "the nearest folder above with a site or book configuration, else this folder",
     ),
-    Key("remote_images", None, None, "`error`, `fetch` or `link` (as `--remote-images`)", "`error`"),
-    Key(
-        "source_links",
-        None,
-        None,
-        "end each chapter made from a post with a link to the original post",
-        "`true`",
-    ),
-    Key(
-        "css",
+    _reading("remote_images", "`error`, `fetch` or `link` (as `--remote-images`)", "`error`"),
+    _reading("source_links", "end each chapter made from a post with a link to the original post", "`true`"),
+    _field(
         "css",
         _css,
         "your stylesheets (one file or a list, relative to the folder), after booklet's own",

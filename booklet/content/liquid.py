@@ -11,7 +11,7 @@ Line breaks are kept where a tag stood, so that later messages still name the au
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from booklet.content.frontmatter import FrontMatter
@@ -44,12 +44,34 @@ class Rendered:
 
 def render_liquid(front: FrontMatter, site: Site, addresses: Mapping[str, str]) -> Rendered:
     """Render a Jekyll post's Liquid; `addresses` maps post_url names and `link` paths to site addresses."""
+    return gathered(
+        lambda notes, errors: _render(front.body, front.body_line, front, site, addresses, notes, errors)
+    )
+
+
+def gathered(render: Callable[[list[Unsupported], list[BookletError]], str]) -> Rendered:
+    """Run `render`, gathering what it leaves out as unsupported and every error it finds (raised together)."""
     notes: list[Unsupported] = []
     errors: list[BookletError] = []
-    text = _render(front.body, front.body_line, front, site, addresses, notes, errors)
+    text = render(notes, errors)
     if errors:
         raise BookletErrors(errors)
     return Rendered(text, tuple(notes))
+
+
+def replace_tags(
+    text: str, first_line: int, tag: re.Pattern[str], replace: Callable[[re.Match[str], int], tuple[str, int]]
+) -> str:
+    """Each match of `tag` in `text`, in turn, becomes what `replace` makes of it — given the match
+    and its line in the file; it returns the replacement and where reading goes on."""
+    out: list[str] = []
+    position = 0
+    while (match := tag.search(text, position)) is not None:
+        out.append(text[position : match.start()])
+        piece, position = replace(match, first_line + text.count("\n", 0, match.start()))
+        out.append(piece)
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _render(
@@ -61,19 +83,14 @@ def _render(
     notes: list[Unsupported],
     errors: list[BookletError],
 ) -> str:
-    out: list[str] = []
-    position = 0
-    while (match := TOKEN.search(text, position)) is not None:
-        out.append(text[position : match.start()])
-        line = first_line + text.count("\n", 0, match.start())
+    def replace(match: re.Match[str], line: int) -> tuple[str, int]:
         try:
-            piece, position = _token(match, text, line, front, site, addresses, notes, errors)
+            return _token(match, text, line, front, site, addresses, notes, errors)
         except BookletError as error:
             errors.append(error)
-            piece, position = kept_lines(match.group(0), ""), match.end()
-        out.append(piece)
-    out.append(text[position:])
-    return "".join(out)
+            return kept_lines(match.group(0), ""), match.end()
+
+    return replace_tags(text, first_line, TOKEN, replace)
 
 
 def fence(code: str) -> str:

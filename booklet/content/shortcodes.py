@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping
 
 from booklet.content.frontmatter import FrontMatter
-from booklet.content.liquid import Rendered, Unsupported, fence, kept_lines
-from booklet.errors import BookletError, BookletErrors
+from booklet.content.liquid import Rendered, Unsupported, fence, gathered, kept_lines, replace_tags
+from booklet.errors import BookletError
 
 SHORTCODE = re.compile(r"\{\{([<%])(/\*)?\s*(/)?\s*([\w./-]+)(.*?)(\*/)?\s*(/)?\s*([>%])\}\}", re.DOTALL)
 ARGUMENT = re.compile(r"""(?:([\w-]+)\s*=\s*)?("(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)""")
@@ -29,12 +29,9 @@ EMBEDS = {
 
 def render_shortcodes(front: FrontMatter, addresses: Mapping[str, str]) -> Rendered:
     """Render a Hugo post's shortcodes; `addresses` maps page paths (as `ref` names them) to site addresses."""
-    notes: list[Unsupported] = []
-    errors: list[BookletError] = []
-    text = _render(front.body, front.body_line, front, addresses, notes, errors)
-    if errors:
-        raise BookletErrors(errors)
-    return Rendered(text, tuple(notes))
+    return gathered(
+        lambda notes, errors: _render(front.body, front.body_line, front, addresses, notes, errors)
+    )
 
 
 def _render(
@@ -45,17 +42,12 @@ def _render(
     notes: list[Unsupported],
     errors: list[BookletError],
 ) -> str:
-    out: list[str] = []
-    position = 0
-    while (match := SHORTCODE.search(text, position)) is not None:
-        out.append(text[position : match.start()])
-        line = first_line + text.count("\n", 0, match.start())
+    def replace(match: re.Match[str], line: int) -> tuple[str, int]:
         position = match.end()
         if match.group(2):  # `{{</* figure */>}}`: the shortcode written out, as the author means it
-            out.append(
-                "{{" + match.group(1) + " " + match.group(0)[5:-5].strip() + " " + match.group(8) + "}}"
-            )
-            continue
+            return "{{" + match.group(1) + " " + match.group(0)[5:-5].strip() + " " + match.group(
+                8
+            ) + "}}", position
         name, arguments = match.group(4), _arguments(match.group(5))
         closing = None if match.group(3) or match.group(7) else _closing(text, match, name)
         inner = ""
@@ -69,9 +61,9 @@ def _render(
         except BookletError as error:
             errors.append(error)
             piece = ""
-        out.append(kept_lines(text[match.start() : position], piece) if closing is None else piece)
-    out.append(text[position:])
-    return "".join(out)
+        return (kept_lines(text[match.start() : position], piece) if closing is None else piece), position
+
+    return replace_tags(text, first_line, SHORTCODE, replace)
 
 
 def _closing(text: str, match: re.Match[str], name: str) -> re.Match[str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 from lxml import html as lxml_html
 
-from booklet.model import Chapter, Footnote
+from booklet.model import BLOCK_TAGS, Chapter, Footnote
 from booklet.theme import fragment_tree
 
 
@@ -40,51 +40,6 @@ def inline_footnotes(chapter: Chapter) -> str:
     return (root.text or "") + text
 
 
-# Every block a note may hold (Markdown and the sanitizer's raw HTML): in print they become
-# `<span class="fn-TAG">`, and print.css gives each the display of its tag.
-NOTE_BLOCKS = frozenset(
-    [
-        "p",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "table",
-        "caption",
-        "colgroup",
-        "col",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "div",
-        "section",
-        "article",
-        "aside",
-        "header",
-        "footer",
-        "figure",
-        "figcaption",
-        "details",
-        "summary",
-        "address",
-    ]
-)
-
-
 def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
     """Each block inside a note becomes a span carrying its role: `class="fn-ul"` and so on.
 
@@ -93,7 +48,7 @@ def _blocks_to_spans(body: lxml_html.HtmlElement) -> None:
     """
     top = list(body)
     for element in list(body.iterdescendants()):
-        if not isinstance(element.tag, str) or element.tag not in NOTE_BLOCKS:
+        if not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS:
             continue
         roles = ["footnote-para"] if element in top else []
         roles += [f"fn-{element.tag}", *str(element.get("class") or "").split()]
