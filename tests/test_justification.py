@@ -19,6 +19,7 @@ import pymupdf
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import Built
 from measure import CJK, extra_gaps, full_lines, kinsoku_broken, text_lines
 from test_pdf import GEOMETRY, KAMAILIO, MIXED, ROOT, Printed, lay_out, text_block
 from validators import pdftotext
@@ -54,6 +55,8 @@ BETWEEN_CJK = re.compile(f"{CJK.pattern} +{CJK.pattern}")
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    if request.param == "kamailio":
+        return request.getfixturevalue("kamailio_pdf")
     return lay_out(CASES[request.param], tmp_path_factory.mktemp(request.param))
 
 
@@ -131,5 +134,6 @@ def test_a_viewer_finds_a_phrase_across_an_elastic_point(kamailio_pdf: Printed) 
 
 
 @pytest.fixture(scope="module")
-def kamailio_pdf(tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    return lay_out(KAMAILIO, tmp_path_factory.mktemp("kamailio"))
+def kamailio_pdf(kamailio_built: Built) -> Printed:
+    """The session's Kamailio build (conftest.py)."""
+    return Printed(kamailio_built.booklet, kamailio_built.printed, kamailio_built.path(".pdf"))
