@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DIST := dist
 
 # Debian packages the build needs: venv, the CJK and Latin fonts, WeasyPrint's Pango.
-SYSTEM_PACKAGES := python3-venv fontconfig fonts-noto-cjk fonts-noto-core fonts-dejavu-core \
+SYSTEM_PACKAGES := python3-venv fontconfig fonts-noto-cjk fonts-noto-core fonts-dejavu-core fonts-symbola \
                    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 BOOKLETS := $(patsubst content/%/booklet.yml,%,$(sort $(wildcard content/*/booklet.yml)))

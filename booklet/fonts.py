@@ -37,6 +37,11 @@ FONT_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 # The fontconfig style of each face the EPUB embeds (the family follows the language).
 FACE_STYLES = {"regular": "", "bold": ":bold"}
+# The print stacks' last face (print.css): emoji and symbols in outline, which WeasyPrint embeds
+# like any TrueType font (colour bitmap emoji fonts do not embed as outlines), and which prints in
+# black like the text around it. Debian package: fonts-symbola.
+EMOJI_FAMILY = "Symbola"
+JOINERS = {0x200D, 0xFE0E, 0xFE0F}  # zero-width joiner and variation selectors: no glyph of their own
 
 
 @functools.cache  # fontconfig is a subprocess: ask once per pattern, not for every cover and subset
@@ -55,10 +60,22 @@ def font_face(pattern: str) -> tuple[Path, int]:
         ) from None
     path, index, family = found.split("|", 2)
     if pattern.split(":")[0] not in family:
+        package = "fonts-symbola" if pattern.startswith(EMOJI_FAMILY) else "fonts-noto-cjk"
         raise BookletError(
-            None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install fonts-noto-cjk)"
+            None, None, f"font `{pattern}` is not installed: run `make` (or apt-get install {package})"
         )
     return Path(path), int(index or 0)
+
+
+def printable_emoji(codepoints: tuple[int, ...]) -> bool:
+    """Whether the print face for emoji draws every one of `codepoints` (joiners aside)."""
+    return all(c in _emoji_cmap() for c in codepoints if c not in JOINERS)
+
+
+@functools.cache
+def _emoji_cmap() -> frozenset[int]:
+    path, index = font_face(EMOJI_FAMILY)
+    return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
 
 
 def cached_subset(family: str, face: str, characters: str) -> bytes:

@@ -6,6 +6,8 @@ silent, each for a reason:
 - `files` (one atomic write) serves `build`'s outputs, `cache` and `content`'s fetched images.
 - `fonts` knows each writing system's face and asks fontconfig where it is; it keeps its
   subsets in `cache`. `cover` draws in those faces and keeps its drawing in `cache` too.
+  `content` asks `fonts` which emoji the print face draws: a GitHub `:shortcode:` becomes its
+  character only where every output can show it, else it stays text.
 - the writers (`pdf`, `epub`, `web`) take the model and `assets` and use `theme` for their
   templates; they import no reader and no other writer (`epub` asks `fonts` for the faces).
 - `serve`, the live preview, is a front end like `cli`: it calls `build`.
@@ -36,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "assets": set(),
     "pages": set(),
     "cache": {"files"},
-    "content": {"errors", "model", "files"},
+    "content": {"errors", "model", "files", "fonts"},
     "theme": {"model", "scripts"},
     "fonts": {"errors", "cache"},
     "cover": {"model", "scripts", "fonts", "cache"},

@@ -55,7 +55,14 @@ BOOKLETS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("--tag", "hugo"),
         ("HTTP/2 Server Push in Hugo", "Let’s celebrate Hugo’s 5th birthday"),
     ),
+    # 🦊 and `:new_moon_with_face:` in the text: printed in the emoji face (Symbola)
+    "hugo-浏览器": (
+        "hugo",
+        ("--tag", "浏览器"),
+        ("Firefox 的 Tree Style Tab 和 Duplicate Tabs Closer 插件",),
+    ),
 }
+PRINTED = ("jekyll-Jekyll-3.4", "hugo-浏览器")  # the booklets also built as PDF
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -72,7 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -
     out = tmp_path_factory.mktemp("site-booklets")
     found = {}
     for name, (site, options, _) in BOOKLETS.items():
-        formats = "pdf,epub,html" if name == "jekyll-Jekyll-3.4" else "epub,html"
+        formats = "pdf,epub,html" if name in PRINTED else "epub,html"
         with _Silent() as captured:
             code = main(["build", str(SITES / site), *options, "--out", str(out), "--format", formats])
         assert code == 0, captured.text
@@ -216,6 +223,59 @@ def test_the_series_pdf_prints_the_original_addresses(built: dict[str, tuple[Pat
         check=True,
     ).stdout
     assert "https://jekyllrb.com/news/2017/03/21/jekyll-3-4-3-released/" in text
+
+
+def test_emoji_print_in_the_emoji_face_and_github_codes_become_emoji(
+    built: dict[str, tuple[Path, str]],
+) -> None:
+    """ouuan's post writes 🦊 twice and `:new_moon_with_face:` once: the PDF embeds an outline
+    face for them (no missing glyph, which fails the build), every output shows the characters."""
+    import subprocess
+
+    pdf = built["hugo-浏览器"][0] / "hugo-浏览器.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"\+Symbola\S*\s+CID TrueType\s+Identity-H\s+yes yes yes", fonts), fonts
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("🦊") == 2 and "🌚" in text and ":new_moon_with_face:" not in text
+    html = page(built, "hugo-浏览器")
+    assert "（我感觉这个东西应该叫黑名单 🌚）" in html and html.count("🦊") == 2
+    with zipfile.ZipFile(built["hugo-浏览器"][0] / "hugo-浏览器.epub") as epub:
+        assert "黑名单 🌚）" in epub.read("EPUB/ch01.xhtml").decode()
+
+
+def test_a_github_code_the_print_face_lacks_stays_as_typed(tmp_path: Path) -> None:
+    from booklet.content.dialect import markdown_to_html
+
+    assert markdown_to_html("Ship it :tada: :octocat: `:tada:`") == (
+        "<p>Ship it \U0001f389 :octocat: <code>:tada:</code></p>"
+    )
+
+
+def test_a_lone_post_takes_its_sites_language_unless_the_command_line_names_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Order (issue 12 item 6): `lang` in the post, --language, the site's language, detection.
+    The post lies in a Hugo site (`languageCode = "zh-cn"`); its images are under static/."""
+    post = (
+        SITES / "hugo" / "content" / "posts" / "firefox-tree-style-tab-and-duplicate-tabs-closer" / "index.md"
+    )
+    code, _, err = run(capsys, "build", str(post), "--out", str(tmp_path / "a"), "--format", "html")
+    assert code == 0, err
+    assert (
+        f"{post}: note: no `lang` given: the site's hugo.toml says `zh-cn`, so the booklet is in `zh-CN`;"
+        " to choose, add `lang: zh-CN` (or another tag) to the front matter, or build with --language"
+    ) in err.splitlines()
+    html = (tmp_path / "a" / "index.html").read_text()
+    assert '<html lang="zh-CN"' in html
+    assert (
+        len(re.findall(r"<img alt=\"[^\"]+\" src=\"data:image/png;base64,", html)) == 2
+    )  # /post_img/… in static/
+    code, _, err = run(
+        capsys, "build", str(post), "--language", "ja", "--out", str(tmp_path / "b"), "--format", "html"
+    )
+    assert code == 0, err
+    assert '<html lang="ja"' in (tmp_path / "b" / "index.html").read_text()
+    assert "note: no `lang`" not in err
 
 
 # --- refusals and options ---------------------------------------------------------------------

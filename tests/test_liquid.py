@@ -174,3 +174,62 @@ def test_every_post_of_the_test_sites_renders_with_its_lines_kept() -> None:
                 rendered = render_shortcodes(head.front, known)
             assert rendered.text.count("\n") == head.front.body.count("\n"), head.path
             assert "{% " not in rendered.text.replace("{% raw %}", "") or "raw" in head.front.body, head.path
+
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def test_mdn_macros_stay_readable_with_one_warning_per_kind() -> None:
+    """MDN's zh-TW `<dl>` page (tests/fixtures/real): references as code, glossary terms as text,
+    page furniture left out; never the empty space the Liquid step used to leave."""
+    from booklet.content import load_booklet
+    from booklet.errors import Diagnostics
+
+    diagnostics = Diagnostics()
+    source = REAL / "zh-tw-mdn-dl" / "index.md"
+    booklet = load_booklet(source, diagnostics)
+    body = booklet.chapters[0].html
+    assert "（使用 <code>&lt;dt&gt;</code> 元素指定）和描述（由 <code>&lt;dd&gt;</code> 元素提供）" in body
+    assert "也不要使用 <code>&lt;ul&gt;</code> 元素" in body  # line 173
+    assert "例如 <code>margin</code>" in body or "<code>margin</code>" in body  # {{cssxref("margin")}}
+    assert "<td><code>HTMLDListElement</code></td>" in body  # {{domxref(…)}} in a raw HTML table
+    assert "一個或多個 <code>&lt;dt&gt;</code> 元素，後跟" in body  # line 205, also in the table
+    assert "{{" not in body and "EmbedLiveSample" not in body and "InteractiveExample" not in body
+    macros = [str(w) for w in diagnostics.warnings if "MDN macro" in str(w)]
+    assert macros == [
+        f"{source}:6: warning: MDN macro `{{{{HTMLSidebar}}}}` is MDN's page furniture: it is left out",
+        f"{source}:8: warning: MDN macro `{{{{HTMLElement}}}}` is not expanded outside MDN: its name is shown as code",
+        f"{source}:10: warning: MDN macro `{{{{InteractiveExample}}}}` is MDN's page furniture: it is left out",
+        f"{source}:65: warning: MDN macro `{{{{EmbedLiveSample}}}}` is MDN's page furniture: it is left out",
+        f"{source}:175: warning: MDN macro `{{{{cssxref}}}}` is not expanded outside MDN: its name is shown as code",
+        f"{source}:205: warning: MDN macro `{{{{Glossary}}}}` is not expanded outside MDN: its name is shown as text",
+        f"{source}:241: warning: MDN macro `{{{{domxref}}}}` is not expanded outside MDN: its name is shown as code",
+        f"{source}:248: warning: MDN macro `{{{{Specifications}}}}` is MDN's page furniture: it is left out",
+        f"{source}:252: warning: MDN macro `{{{{Compat}}}}` is MDN's page furniture: it is left out",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("macro", "shown"),
+    [
+        ('{{HTMLElement("dt")}}', "<code>&lt;dt&gt;</code>"),
+        ('{{HTMLElement("a", "anchor")}}', "<code>anchor</code>"),
+        ("{{cssxref('width')}}", "<code>width</code>"),
+        ('{{jsxref("Array.prototype.map()")}}', "<code>Array.prototype.map()</code>"),
+        ('{{Glossary("HTTP", "HTTP protocol")}}', "HTTP protocol"),
+        ('{{Glossary("R&D")}}', "R&amp;D"),
+        ('{{EmbedLiveSample("x", 300)}}', ""),
+        ("{{Compat}}", ""),
+        ('{{NewMacro("a`b")}}', "<code>a`b</code>"),
+    ],
+)
+def test_an_mdn_macro_becomes_markdown_that_keeps_its_name(tmp_path: Path, macro: str, shown: str) -> None:
+    text, notes = jekyll(tmp_path, f"x {macro} y\n")
+    assert text == f"x {shown} y\n"
+    assert len(notes) == 1 and "MDN macro" in notes[0]
+
+
+def test_a_liquid_value_is_no_mdn_macro(tmp_path: Path) -> None:
+    text, notes = jekyll(tmp_path, "{{ content }} {{ page.nothing }}\n")
+    assert text == " \n"
+    assert [note.split(": ", 2)[1] for note in notes] == ["{{ content }}", "{{ page }}"]

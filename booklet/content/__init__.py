@@ -24,7 +24,7 @@ from booklet.content.links import check_links
 from booklet.content.markdown import Converted, convert, unreadable
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
-from booklet.content.sites import find_site, site_root
+from booklet.content.sites import Site, find_site, site_root
 from booklet.content.sources import Definition, Draft, post_definitions, read_folder, read_style
 from booklet.content.text import MB, read_source
 from booklet.errors import BookletError, BookletErrors, Diagnostics
@@ -50,6 +50,7 @@ def load_booklet(
     site = find_site(source) if source.is_dir() else None
     reading = read_reading(source / "booklet.yml") if source.is_dir() else Reading()
     blog = None
+    lone_site: Site | None = None
     if site is not None:
         blog, drafts = read_blog(site, request, reading, diagnostics)
         metadata, name = blog.metadata, blog.name
@@ -67,13 +68,15 @@ def load_booklet(
         places = Places(root, (root,))
         name = request.name or source.resolve().name  # the folder's real name, for `.` and `..` too
     else:
-        metadata, drafts, root = read_lone_post(source, diagnostics)
+        metadata, drafts, root, lone_site = read_lone_post(source, diagnostics)
         drafts, shared = post_definitions(drafts, diagnostics) if len(drafts) > 1 else (drafts, {})
-        places = Places(root, (root,), "", "set `site_root:` in its front matter to a folder that holds it")
+        starts = (root, root / "static") if lone_site is not None and lone_site.kind == "hugo" else (root,)
+        advice = "set `site_root:` in its front matter to a folder that holds it"
+        places = Places(root, starts, lone_site.baseurl if lone_site else "", advice)
         name = request.name or source.stem
     remote = request.remote_images or reading.remote_images or "error"
     if blog is None:  # a site's language comes from its settings (content/blog.py)
-        metadata = choose_language(metadata, drafts, request.language, diagnostics)
+        metadata = choose_language(metadata, drafts, request.language, diagnostics, lone_site)
     found = [_convert_bounded(draft, shared, diagnostics) for draft in drafts]
     converted = [chapter for chapter, _ in found]
     cache = remote_cache if remote == "fetch" else None

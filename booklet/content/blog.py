@@ -21,7 +21,7 @@ from booklet.content.liquid import Rendered, render_liquid
 from booklet.content.posts import PostHead, addresses, choose_posts, read_posts
 from booklet.content.shortcodes import render_shortcodes
 from booklet.content.sitelinks import post_address
-from booklet.content.sites import Site, find_site, site_root
+from booklet.content.sites import Site, bcp47, find_site, site_root
 from booklet.content.sources import Draft, read_post
 from booklet.content.text import YamlMapping, parse_yaml_mapping, read_text, split_front_matter
 from booklet.errors import BookletError, BookletErrors, Diagnostics
@@ -235,16 +235,6 @@ def front_language(front: FrontMatter) -> str | None:
     return front.text("lang") or front.text("language")
 
 
-def bcp47(tag: str) -> str:
-    """Sites write `zh-cn`, `en_US`: BCP 47 casing (`zh-CN`, `en-US`, `zh-Hant-TW`)."""
-    parts = tag.replace("_", "-").split("-")
-    fixed = [parts[0].lower()]
-    fixed += [
-        part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part for part in parts[1:]
-    ]
-    return "-".join(fixed)
-
-
 def _description(front: FrontMatter) -> str | None:
     """Where a description belongs: the post's `description`, else its `summary` (Hugo) or `excerpt` (Jekyll)."""
     return front.text("description") or front.text("summary") or front.text("excerpt")
@@ -329,9 +319,10 @@ def _day(value: object, key: str, path: Path, line: int) -> date | None:
         ) from None
 
 
-def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list[Draft], Path]:
+def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list[Draft], Path, Site | None]:
     """A single post (YAML or TOML front matter), its Liquid or shortcodes rendered with its site's
-    settings when it lies in a site; returns its metadata, drafts and the folder images may come from."""
+    settings when it lies in a site; returns its metadata, drafts, the folder images may come from,
+    and the site it lies in (None: none), whose language it takes when it names none."""
     text = read_text(path)
     if text.startswith("+++"):
         front = read_front_matter_text(path)
@@ -339,10 +330,10 @@ def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list
         mapping, body, body_line = split_front_matter(text, path)
         front = FrontMatter(path, "yaml", mapping.values, mapping.lines, body, body_line)
     root = _post_root(front) or site_root(path)
-    site = find_site(root)
-    heads = read_posts(site) if site is not None else ()
+    found = find_site(root)
+    heads = read_posts(found) if found is not None else ()
     here = next((head for head in heads if head.path.resolve() == path.resolve()), None)
-    site = site or Site(
+    site = found or Site(
         "hugo" if front.kind == "toml" else "jekyll", root, path, None, "", "", None, "", {}, (), None
     )
     rendered = render_markup(front, site, addresses(site, heads))
@@ -353,7 +344,7 @@ def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list
         metadata = replace(metadata, base_url=site.base_url)
     if here is not None and site.url:
         drafts[-1] = replace(drafts[-1], source_url=post_address(site, here))
-    return metadata, drafts, root
+    return metadata, drafts, root, found
 
 
 def _post_root(front: FrontMatter) -> Path | None:

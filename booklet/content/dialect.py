@@ -9,6 +9,7 @@ Source steps keep the number of lines, so a token's line can still be found by s
 
 from __future__ import annotations
 
+import html
 import re
 import string
 import xml.etree.ElementTree as ET
@@ -21,6 +22,27 @@ from typing import Any
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from pymdownx.emoji import gemoji
+
+from booklet.fonts import printable_emoji
+
+
+def _emoji_character(
+    index: str,
+    shortname: str,
+    alias: str | None,
+    uc: str | None,
+    alt: str,
+    title: str,
+    category: str,
+    options: dict[str, Any],
+    md: markdown.Markdown,
+) -> str:
+    """`:tada:` → 🎉; a code whose character the print face lacks stays as the author typed it."""
+    codepoints = tuple(int(part, 16) for part in uc.split("-")) if uc else ()
+    shown = alt if codepoints and printable_emoji(codepoints) else f":{alias or shortname}:"
+    return md.htmlStash.store(html.escape(shown))
+
 
 EXTENSIONS = [
     "extra",
@@ -32,6 +54,7 @@ EXTENSIONS = [
     "pymdownx.caret",
     "pymdownx.tasklist",
     "pymdownx.magiclink",
+    "pymdownx.emoji",
 ]
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Python-Markdown puts the notes where a paragraph says "///Footnotes Go Here///", taking the
@@ -43,6 +66,8 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "pymdownx.magiclink": {"hide_protocol": False},
     # Pygments' spans (its classes styled in base.css and web.css); the language named on the wrapper.
     "pymdownx.highlight": {"pygments_lang_class": True, "guess_lang": False},
+    # GitHub's `:tada:` codes (its gemoji index) as the characters, where the print face has them.
+    "pymdownx.emoji": {"emoji_index": gemoji, "emoji_generator": _emoji_character},
 }
 FENCE_OPEN = re.compile(
     r"^(?P<indent>(?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"

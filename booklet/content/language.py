@@ -18,6 +18,7 @@ from pathlib import Path
 
 import langcodes
 
+from booklet.content.sites import Site, bcp47
 from booklet.content.sources import Draft
 from booklet.content.text import parse_yaml_mapping, read_text
 from booklet.errors import BookletError, Diagnostics
@@ -92,9 +93,15 @@ def language_name(tag: str) -> str:
 
 
 def choose_language(
-    metadata: Metadata, drafts: list[Draft], given: str | None, diagnostics: Diagnostics
+    metadata: Metadata,
+    drafts: list[Draft],
+    given: str | None,
+    diagnostics: Diagnostics,
+    site: Site | None = None,
 ) -> Metadata:
-    """The author's `language`/`lang`, else `--language`, else the language of the text (with a note)."""
+    """The author's `language`/`lang`, else `--language`, else the language of the site the post
+    lies in (`lang`, `languageCode`, `defaultContentLanguage`), else the language of the text;
+    the last two with a note that says how to choose."""
     if _declares_language(metadata.source):
         return metadata
     if given:
@@ -103,8 +110,16 @@ def choose_language(
                 None, None, f"--language `{given}` is not a BCP 47 language tag (for example en, ja, zh-CN)"
             )
         return replace(metadata, language=given)
+    key = "lang" if metadata.source.suffix in (".md", ".markdown") else "language"
+    if site is not None and site.language:
+        tag = bcp47(site.language)
+        diagnostics.note(
+            metadata.source,
+            f"no `{key}` given: the site's {site.config.name} says `{site.language}`, so the booklet is in `{tag}`;"
+            f" to choose, add `{key}: {tag}` (or another tag) to the front matter, or build with --language",
+        )
+        return replace(metadata, language=tag)
     tag, evidence = detect_language("\n".join(draft.body for draft in drafts))
-    key = "lang" if metadata.source.suffix == ".md" else "language"
     diagnostics.note(
         metadata.source,
         f"no `language` given: the text reads as {language_name(tag)} ({evidence}), so the booklet is in `{tag}`;"

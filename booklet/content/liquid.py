@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from booklet.content.frontmatter import FrontMatter
+from booklet.content.kumascript import render_macro
 from booklet.content.sites import Site
 from booklet.errors import BookletError, BookletErrors
 
@@ -183,7 +184,12 @@ def _address(
 
 
 def _output(expression: str, front: FrontMatter, site: Site, line: int, notes: list[Unsupported]) -> str:
-    """`{{ value | filter: argument | … }}`: site and page values, quoted text, URL filters."""
+    """`{{ value | filter: argument | … }}`: site and page values, quoted text, URL filters;
+    an MDN macro (`{{HTMLElement("dt")}}`) as content/kumascript.py shows it."""
+    macro = render_macro(expression)
+    if macro is not None:
+        notes.append(Unsupported(macro.kind, line, macro.message))
+        return macro.markdown
     head, *filters = _split_filters(expression)
     value = _value(head.strip(), front, site)
     if value is None:

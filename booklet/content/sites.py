@@ -80,6 +80,16 @@ def site_root(source: Path) -> Path:
     return folder
 
 
+def bcp47(tag: str) -> str:
+    """Sites write `zh-cn`, `en_US`: BCP 47 casing (`zh-CN`, `en-US`, `zh-Hant-TW`)."""
+    parts = tag.replace("_", "-").split("-")
+    fixed = [parts[0].lower()]
+    fixed += [
+        part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part for part in parts[1:]
+    ]
+    return "-".join(fixed)
+
+
 # --- configurations ---------------------------------------------------------------------------
 
 
