@@ -127,8 +127,9 @@ class Step:
 class Metadata:
     """What `booklet.yml` (or a post's front matter) says about the booklet."""
 
-    title: str
+    title: str  # text: where only text fits (`<title>`, PDF metadata, dc:title)
     source: Path
+    title_html: str = ""  # the title's Markdown rendered, for the title page ("": the text)
     subtitle: str | None = None
     authors: tuple[str, ...] = ()
     language: str = "zh-CN"
@@ -155,8 +156,9 @@ class Heading:
     """A heading inside a chapter; level 1 is the chapter title itself."""
 
     level: int
-    text: str
+    text: str  # the outline, running heads, EPUB navigation: text only
     id: str
+    html: str = ""  # its inline markup (code, emphasis), without note calls or links: the contents
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,7 @@ class Chapter:
     source_url: str | None = (
         None  # the post on its site, when the chapter is a post and the site's address is known
     )
+    title_html: str = ""  # the title's Markdown rendered (`` `u128` `` → <code>): where it is printed
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,5 +80,6 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(labels=labels, writing_system=writing_system)
+    env.filters["fragment"] = fragment  # {{ chapter.title_html | fragment }}
     env.filters["names"] = join_names  # {{ meta.authors | names(meta.language) }}
     return env

@@ -417,3 +417,29 @@ def test_headings_never_skip_a_level_and_siblings_stay_siblings(tmp_path: Path) 
         (2, "More"),
         (3, "Deep"),
     ]
+
+
+def test_a_markdown_title_said_again_by_the_first_heading_is_printed_once(tmp_path: Path) -> None:
+    """Issue 12 item 5: the title's Markdown is rendered (`title_html`), its text compared with the
+    first heading's, and a note call in a heading stays out of its text and markup (contents,
+    running heads, outline, navigation all come from `Heading`)."""
+    from booklet.content import load_booklet
+    from booklet.errors import Diagnostics
+    from booklet.model import Heading
+
+    post = tmp_path / "u128.md"
+    post.write_text(
+        "---\ntitle: 'The `u128` type, *at last*'\nlang: en\n---\n\n# The `u128` type, *at last*\n\n"
+        "Text.\n\n## Why `u128`[^why]\n\nMore.\n\n[^why]: Because.\n",
+        encoding="utf-8",
+    )
+    booklet = load_booklet(post, Diagnostics())
+    chapter = booklet.chapters[0]
+    assert (chapter.title, chapter.title_html) == (
+        "The u128 type, at last",
+        "The <code>u128</code> type, <em>at last</em>",
+    )
+    assert (booklet.metadata.title, booklet.metadata.title_html) == (chapter.title, chapter.title_html)
+    assert "at last</h" not in chapter.html  # the heading that repeats the title is gone
+    assert chapter.headings[1:] == (Heading(2, "Why u128", "ch01-s01", "Why <code>u128</code>"),)
+    assert 'class="noteref"' in chapter.html  # the call itself stays in the heading, in the text

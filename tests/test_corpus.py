@@ -148,3 +148,78 @@ def test_every_case_is_recorded_in_sources() -> None:
     sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
     assert [case for case in CASES if f"| {case} |" not in sources] == []
     assert [p for p in REAL.rglob("*") if p.is_file() and p.stat().st_size > 1_000_000] == []
+
+
+def test_markdown_in_a_title_is_printed_as_markup_and_given_as_text_where_only_text_fits(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The Sass blog's `title: "Announcing `pkg:` Importers"` (issue 12 item 5): code on the title
+    page, the chapter heading and the contents; text in `<title>`, PDF metadata and outline,
+    dc:title and the EPUB navigation (Kindle's contents show text only: epub/check.py)."""
+    import pypdf
+
+    built = corpus["en-sass-pkg-importers"]
+    text, html = "Announcing pkg: Importers", "Announcing <code>pkg:</code> Importers"
+    page = built.html.read_text(encoding="utf-8")
+    assert f"<title>{text}</title>" in page and f'<h2 id="ch01-title">{html}</h2>' in page
+    assert f'<a href="#ch01">{html}</a>' in page  # the contents
+    assert '<li><a href="#ch01-s01">What is a <code>pkg:</code> importer?</a></li>' in page
+    assert "`" not in lxml_html.fromstring(page.encode()).xpath("string(//header)")
+    pdf = pypdf.PdfReader(built.pdf)
+    assert pdf.metadata is not None and pdf.metadata.title == text
+    assert pdf.outline[0].title == text and pdf.outline[1][0].title == "What is a pkg: importer?"
+    assert "`pkg:`" not in pdftotext(built.pdf) and text in pdftotext(built.pdf)
+    with zipfile.ZipFile(built.epub) as epub:
+        assert f"<dc:title>{text}</dc:title>" in epub.read("EPUB/content.opf").decode()
+        nav = epub.read("EPUB/nav.xhtml").decode()
+        assert f'<a href="ch01.xhtml">{text}</a>' in nav and "<code>" not in nav
+        chapter = epub.read("EPUB/ch01.xhtml").decode()
+        assert f"<title>{text}</title>" in chapter and f'<h1 id="ch01">{html}</h1>' in chapter
+        assert f'<h1 class="book-title">{html}</h1>' in epub.read("EPUB/title.xhtml").decode()
+
+
+def test_a_chapter_that_opens_with_its_title_prints_it_once(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The Rust test-infra post opens with `# This Month in Our Test Infra: November 2024`, its title."""
+    built = corpus["en-rust-test-infra"]
+    title = "This Month in Our Test Infra: November 2024"
+    page = lxml_html.fromstring(built.html.read_bytes())
+    headings = page.xpath("//section[@class='chapter']//*[self::h2 or self::h3 or self::h4]")
+    assert [h.get("id") for h in headings if h.text_content() == title] == ["ch01-title"]
+    with zipfile.ZipFile(built.epub) as epub:
+        chapter = lxml_html.fromstring(epub.read("EPUB/ch01.xhtml"))
+    assert [h.tag for h in chapter.xpath("//h1|//h2|//h3") if h.text_content() == title] == ["h1"]
+
+
+def test_a_wrapped_code_line_shows_a_continuation_mark_in_the_pdf(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The k8s HPA post shows its formula as a 115-character code line, wider than the A5 text
+    block: each row it wraps onto starts under a hanging indent with the ↪ mark (grey, #555)
+    before it; no other row of the booklet has one (pdf/codelines.py, print.css)."""
+    import pymupdf
+
+    marked: list[str] = []
+    with pymupdf.open(corpus["en-k8s-hpa-tolerance"].pdf) as pdf:
+        for page in pdf:
+            drawings = page.get_drawings()
+            marks = [d["rect"] for d in drawings if d.get("color") and _grey(d["color"], 0x55)]
+            covers = [d["rect"] for d in drawings if d.get("fill") and _grey(d["fill"], 0xFF)]
+            visible = [m for m in marks if not any(c.contains(m) for c in covers)]
+            for block in page.get_text("dict")["blocks"]:
+                for line in block.get("lines", []):
+                    x0, y0, _, y1 = line["bbox"]
+                    if any(m.y0 >= y0 - 1 and m.y1 <= y1 + 1 and m.x1 <= x0 + 0.5 for m in visible):
+                        marked.append("".join(span["text"] for span in line["spans"]))
+    formula = r"desiredReplicas = ceil\left\lceil currentReplicas \times \frac{currentMetricValue}{desiredMetricValue} \right\rceil"
+    assert marked and all(row.strip() in formula for row in marked), marked
+    assert formula.index(marked[0].strip()) > 40  # the line's first row is not marked, the next one is
+
+
+def _grey(colour: tuple[float, ...], level: int) -> bool:
+    return all(abs(channel - level / 255) < 0.01 for channel in colour)
+
+
+def test_a_hugo_post_outside_its_site_keeps_its_figures(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The Japanese k8s post has YAML front matter and `{{< figure … >}}` shortcodes: read as
+    Hugo's (not as Liquid, which dropped them), each is an image with its caption."""
+    page = lxml_html.fromstring(corpus["ja-k8s-ccm-chicken-egg"].html.read_bytes())
+    assert [f.text_content() for f in page.xpath("//figure/figcaption")] == [
+        "Kubernetesのコンポーネント",
+        "「鶏が先か卵が先か」問題のシーケンス図",
+    ]

@@ -778,3 +778,26 @@ def test_a_list_in_a_note_keeps_its_start_without_an_inline_style(tmp_path: Path
     assert b'data-number="3"' in documents["print"]
     for name, text in documents.items():
         assert lxml_html.document_fromstring(text).xpath("//@style") == [], name
+
+
+def test_each_line_of_a_code_block_is_a_block_of_its_own_for_print() -> None:
+    """pdf/codelines.py: a Pygments token that spans lines (a docstring) is cut at the break and
+    opened again; the text of the block is unchanged; an empty line stays a line."""
+    from booklet.content.dialect import markdown_to_html
+    from booklet.pdf.codelines import split_code_lines
+
+    source = '```python\ndef f():\n    """Two\n    lines."""\n\n    return 1\n```\n'
+    body = lxml_html.fragment_fromstring(markdown_to_html(source), create_parent="body")
+    text = body.xpath("string(//pre)")
+    split_code_lines(body)
+    lines = body.xpath("//pre/code/span[@class='code-line']")
+    assert [line.text_content() for line in lines] == [
+        "def f():",
+        '    """Two',
+        '    lines."""',
+        "",
+        "    return 1",
+    ]
+    assert "".join(line.text_content() + "\n" for line in lines) == text
+    assert [s.get("class") for s in lines[1].iter("span")][1:] == ["w", "sd"]
+    assert [s.get("class") for s in lines[2].iter("span")][1:] == ["sd"]  # the docstring, opened again

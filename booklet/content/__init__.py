@@ -21,7 +21,7 @@ from booklet.content.blog import Reading, read_blog, read_lone_post, read_readin
 from booklet.content.images import Places
 from booklet.content.language import choose_language
 from booklet.content.links import check_links
-from booklet.content.markdown import Converted, convert, unreadable
+from booklet.content.markdown import Converted, convert, render_title, unreadable
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import Site, find_site, site_root
@@ -77,6 +77,9 @@ def load_booklet(
     remote = request.remote_images or reading.remote_images or "error"
     if blog is None:  # a site's language comes from its settings (content/blog.py)
         metadata = choose_language(metadata, drafts, request.language, diagnostics, lone_site)
+    text, html = render_title(metadata.title)
+    metadata = replace(metadata, title=text, title_html=html)
+    drafts = [_titled(draft) for draft in drafts]
     found = [_convert_bounded(draft, shared, diagnostics) for draft in drafts]
     converted = [chapter for chapter, _ in found]
     cache = remote_cache if remote == "fetch" else None
@@ -91,6 +94,12 @@ def load_booklet(
     if errors:
         raise BookletErrors(errors)
     return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source, style=style)
+
+
+def _titled(draft: Draft) -> Draft:
+    """The draft with its title's Markdown rendered: `title` its text, `title_html` its markup."""
+    text, html = render_title(draft.title)
+    return replace(draft, title=text, title_html=html)
 
 
 def _convert_bounded(

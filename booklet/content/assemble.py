@@ -9,6 +9,7 @@ their bodies serialized as polyglot HTML/XHTML.
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -120,6 +121,7 @@ def finish(
                 draft.source,
                 draft.line,
                 draft.source_url,
+                draft.title_html,
             )
         )
     _warn_uncited(converted, shared, diagnostics)
@@ -216,7 +218,7 @@ def _number_headings(chapter: Converted, chapter_id: str) -> tuple[tuple[Heading
         empty.tag = "p"  # a heading nothing names (an image without alt) is no heading (WCAG 2.4.6)
     _drop_repeated_title(tree, chapter.draft.title)
     found = [h for h in tree.iter() if h.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
-    headings = [Heading(1, chapter.draft.title, chapter_id)]
+    headings = [Heading(1, chapter.draft.title, chapter_id, chapter.draft.title_html)]
     anchors: dict[str, str] = {}
     above: list[tuple[int, int]] = []  # (level written, level given) of the headings this one is under
     for number, element in enumerate(found, start=1):
@@ -226,23 +228,35 @@ def _number_headings(chapter: Converted, chapter_id: str) -> tuple[tuple[Heading
         level = min(above[-1][1] + 1 if above else 2, 6)
         above.append((written, level))
         element.tag = f"h{level}"
-        text = _heading_text(element)
+        text, inner = _heading_parts(element)
         new = f"{chapter_id}-s{number:02d}"
         for name in [element.get("id"), *sorted(slugs(text))]:
             if name:
                 anchors.setdefault(name, new)
         element.set("id", new)
         if text:  # a heading with no text (an image alone, or what the sanitizer dropped) is not listed
-            headings.append(Heading(level, text, new))
+            headings.append(Heading(level, text, new, inner))
     return tuple(headings), anchors
 
 
 def _heading_text(heading: lxml_html.HtmlElement) -> str:
-    """A heading's words for the contents, running heads and outline: without its note calls."""
+    return _heading_parts(heading)[0]
+
+
+def _heading_parts(heading: lxml_html.HtmlElement) -> tuple[str, str]:
+    """A heading's words (outline, running heads, navigation) and its inline markup (contents):
+    without its note calls, links (an entry is a link itself), ids or images."""
     copy = lxml_html.fragment_fromstring(lxml_html.tostring(heading, encoding="unicode"))
-    for call in copy.xpath(".//sup[a[@class='footnote-ref']]"):
+    for call in copy.xpath(".//sup[a[@class='footnote-ref']] | .//img"):
         call.drop_tree()
-    return " ".join(copy.text_content().split())
+    for link in copy.xpath(".//a"):
+        link.drop_tag()
+    for element in copy.iterdescendants():
+        element.attrib.clear()
+    inner = escape(copy.text or "", quote=False) + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in copy
+    )
+    return " ".join(copy.text_content().split()), " ".join(inner.split())
 
 
 def _drop_repeated_title(tree: lxml_html.HtmlElement, title: str) -> None:

@@ -30,6 +30,7 @@ from booklet.model import Metadata, RemoteImages, Request, Selection
 CONFIG = "booklet.yml"
 REMOTE_CHOICES = ("error", "fetch", "link")
 POSTS_KEYS = ("tags", "categories", "series", "since", "until")
+HUGO_SHORTCODE = re.compile(r"\{\{[<%]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +334,10 @@ def read_lone_post(path: Path, diagnostics: Diagnostics) -> tuple[Metadata, list
     found = find_site(root)
     heads = read_posts(found) if found is not None else ()
     here = next((head for head in heads if head.path.resolve() == path.resolve()), None)
-    site = found or Site(
-        "hugo" if front.kind == "toml" else "jekyll", root, path, None, "", "", None, "", {}, (), None
-    )
+    # Outside a site: Hugo's when its front matter is TOML or its text holds `{{< >}}`/`{{% %}}`
+    # (a Hugo post keeps YAML front matter as often as not), else Jekyll's.
+    hugo = front.kind == "toml" or HUGO_SHORTCODE.search(front.body) is not None
+    site = found or Site("hugo" if hugo else "jekyll", root, path, None, "", "", None, "", {}, (), None)
     rendered = render_markup(front, site, addresses(site, heads))
     _warn_unsupported(path, rendered, set(), diagnostics)
     split = (YamlMapping(front.values, front.lines, path, 2), rendered.text, front.body_line)

@@ -8,13 +8,16 @@ Python-Markdown keeps no line numbers: `line_of` finds a token in the chapter's 
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from html import escape
 
 from lxml import html as lxml_html
 
+from booklet.content.dialect import CODE_SPAN, NOTE_CALL, prepare
 from booklet.content.dialect import convert as markdown_html
-from booklet.content.dialect import prepare
 from booklet.content.guard import check_markdown
 from booklet.content.sanitize import sanitize
 from booklet.content.sources import (
@@ -28,6 +31,10 @@ from booklet.content.sources import (
 from booklet.errors import BookletError, Diagnostics
 
 NOTE_KEY_CALL = re.compile(r"\[\^(n\d+)\]")
+# What a title may hold: Markdown's inline markup (a link keeps its words: the title is a link in the contents).
+# A title without these is text as it stands (no Markdown to read: no converter made for it).
+TITLE_MARKUP = re.compile(r"[`*_~\\<>&\[\]^$]|:\w+:|--|\.\.\.|https?:|www\.")
+TITLE_TAGS = {"code", "em", "strong", "del", "s", "sub", "sup", "kbd", "mark", "span", "br"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +147,55 @@ def _report_undefined_calls(
             setattr(element, attribute, NOTE_KEY_CALL.sub(lambda m: f"[^{labels.get(m[1], m[1])}]", text))
 
 
+def render_title(title: str) -> tuple[str, str]:
+    """A title's Markdown (`` `u128` ``, `*x*`) → (its text, its inline HTML).
+
+    The text goes where only text fits (`<title>`, PDF metadata, dc:title, outline, running
+    heads, EPUB navigation); the HTML where the title is printed. Raw HTML in a title is text, as
+    in Hugo's `.Title` (`<dl>: …` on MDN), and a note call is left out. A title that Markdown
+    would read as a block (`1. Intro` a list, `# x` a heading) keeps every character as text.
+    """
+    title = NOTE_CALL.sub("", title).strip()
+    if not TITLE_MARKUP.search(title):
+        return " ".join(title.split()), escape(" ".join(title.split()), quote=False)
+    escaped, position = "", 0
+    for span in CODE_SPAN.finditer(title):  # `<` outside code spans is text
+        escaped += title[position : span.start()].replace("<", "&lt;") + span.group(0)
+        position = span.end()
+    escaped += title[position:].replace("<", "&lt;")
+    html, _ = sanitize(markdown_html(prepare(escaped).text))
+    tree = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    paragraph = tree[0] if len(tree) == 1 and tree[0].tag == "p" else None
+    for link in paragraph.xpath(".//a") if paragraph is not None else ():
+        link.drop_tag()  # its words stay: the title is a link itself in the contents
+    if paragraph is None or any(e.tag not in TITLE_TAGS for e in paragraph.iterdescendants()):
+        paragraph = lxml_html.Element("p")
+        paragraph.text = title
+    for element in paragraph.iter():
+        element.attrib.clear()
+    text = " ".join(paragraph.text_content().split())
+    inner = escape(paragraph.text or "", quote=False) + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in paragraph
+    )
+    return text, inner.strip()
+
+
 def line_of(draft: Draft, token: str) -> int:
     """Python-Markdown keeps no line numbers: find the token in the chapter's source."""
     index = draft.body.find(token)
     if index < 0:
-        index = draft.body.lower().find(token.lower())
-    return draft.body_line + draft.body.count("\n", 0, index) if index >= 0 else draft.line
+        index = _lower(draft.body).find(token.lower())
+    return draft.body_line + bisect_left(_line_breaks(draft.body), index) if index >= 0 else draft.line
+
+
+@functools.lru_cache(maxsize=4)  # a chapter's lines are looked up once per note: not counted each time
+def _line_breaks(body: str) -> tuple[int, ...]:
+    return tuple(match.start() for match in re.finditer("\n", body))
+
+
+@functools.lru_cache(maxsize=4)
+def _lower(body: str) -> str:
+    return body.lower()
 
 
 def _empty_body() -> lxml_html.HtmlElement:

@@ -43,6 +43,7 @@ class Draft:
     body: str  # Markdown, without front matter
     body_line: int  # file line of the body's first line
     source_url: str | None = None  # the post on its site, for the link back to it
+    title_html: str = ""  # the title's Markdown rendered (`title` becomes its text): markdown.render_title
 
 
 @dataclass(frozen=True, slots=True)

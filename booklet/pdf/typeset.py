@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
+from booklet.pdf.codelines import split_code_lines
 from booklet.pdf.points import set_emphasis_dots, set_points
 from booklet.scripts import HAN, is_cjk_language
 
@@ -59,6 +60,7 @@ def typeset_print_html(html: str, language: str) -> str:
         return html
     _tidy_notes(body)
     _mark_tight_tables(body)
+    split_code_lines(body)
     _break_inline_code(body)
     _mark_lead_ins(body)
     if not is_cjk_language(language):

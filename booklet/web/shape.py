@@ -58,10 +58,10 @@ def _shape_chapter(
     _mark_pages(root, openings)  # first: the blocks are still the top-level ones the PDF reports
     _demote_headings(root)
     _scroll_tables(root, labels[3])
-    _glue_calls(root)
+    links = _links_by_id(root)  # looked up once: a search per call made 1,200 notes take seconds
     for note in chapter.footnotes:
         for call_id in note.calls:
-            _add_popover(root, note, call_id, labels)
+            _add_popover(root, links, note, call_id, labels)
     body = (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
@@ -143,8 +143,21 @@ def _scroll_tables(root: lxml_html.HtmlElement, label: str) -> None:
         box.append(table)
 
 
+def _links_by_id(root: lxml_html.HtmlElement) -> dict[str, lxml_html.HtmlElement]:
+    """Each link with an id, the first in document order (a note's copy in a popover comes later)."""
+    links: dict[str, lxml_html.HtmlElement] = {}
+    for link in root.iter("a"):
+        if link.get("id"):
+            links.setdefault(str(link.get("id")), link)
+    return links
+
+
 def _add_popover(
-    root: lxml_html.HtmlElement, note: Footnote, call_id: str, labels: tuple[str, str, str, str]
+    root: lxml_html.HtmlElement,
+    links: dict[str, lxml_html.HtmlElement],
+    note: Footnote,
+    call_id: str,
+    labels: tuple[str, str, str, str],
 ) -> None:
     """`<button popovertarget>` beside the call's link, the note in a popover after the call's block.
 
@@ -152,22 +165,25 @@ def _add_popover(
     support the stylesheet shows it instead of the button), but leaves the tab order
     and the accessibility tree, so a reader meets one control per call.
     """
-    found = root.xpath(".//a[@id=$id]", id=call_id)
-    if not found:
+    link = links.get(call_id)
+    if link is None:
         return
-    link, popover_id = found[0], f"peek-{call_id}"
+    popover_id = f"peek-{call_id}"
     link.set("tabindex", "-1")
     link.set("aria-hidden", "true")
-    button = etree.Element("button", type="button", popovertarget=popover_id)
+    button = lxml_html.Element("button", type="button", popovertarget=popover_id)
     button.set("class", "note-peek")
     button.set("aria-label", f"{labels[0]} {note.number}")
     button.text = str(note.number)
     link.addnext(button)
     button.tail, link.tail = link.tail, None
     block = link
-    while block.getparent() is not root:
-        block = block.getparent()
-    block.addnext(_popover(note, popover_id, labels))
+    while (parent := block.getparent()) is not root and parent is not None:
+        block = parent
+    popover = _popover(note, popover_id, labels)
+    block.addnext(popover)
+    for inner in _links_by_id(popover).items():  # a call inside the note (a note citing a note)
+        links.setdefault(*inner)
 
 
 def _popover(note: Footnote, popover_id: str, labels: tuple[str, str, str, str]) -> lxml_html.HtmlElement:
