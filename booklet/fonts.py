@@ -41,6 +41,7 @@ FACE_STYLES = {"regular": "", "bold": ":bold"}
 # like any TrueType font (colour bitmap emoji fonts do not embed as outlines), and which prints in
 # black like the text around it. Debian package: fonts-symbola.
 EMOJI_FAMILY = "Symbola"
+EMOJI_FACE = "fonts/emoji.ttf"  # the EPUB's subset of it (TrueType outlines, as Symbola has)
 JOINERS = {0x200D, 0xFE0E, 0xFE0F}  # zero-width joiner and variation selectors: no glyph of their own
 
 

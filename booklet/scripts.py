@@ -53,6 +53,16 @@ NO_LINE_START = set(
 NO_LINE_END = set("（([｛{〔〈《「『【〘〖〝‘“｟«")
 
 
+# Pictographs (emoji) and the symbols set like them: what the EPUB sets in its embedded emoji face
+# (an e-reader may have none), never in the text face. Unicode blocks: Miscellaneous Symbols,
+# Dingbats, Miscellaneous Symbols and Arrows, and the emoji planes' symbol blocks.
+PICTOGRAPH_RANGES = ((0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+
+
+def is_pictograph(character: str) -> bool:
+    return any(low <= ord(character) <= high for low, high in PICTOGRAPH_RANGES)
+
+
 def writing_system(language: str) -> WritingSystem:
     """The writing system a BCP 47 tag asks for: `zh-TW`, `zh-HK`, `zh-Hant…` → Traditional Chinese,
     any other `zh` → Simplified; `ja`, `ko`; everything else (en, fr, de…) → "other"."""

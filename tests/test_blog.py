@@ -4,6 +4,7 @@ links between chosen posts internal; every refusal's exact message and exit stat
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Self
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from booklet.cli import main
 from validators import EpubReports, format_messages
@@ -228,7 +230,8 @@ def test_emoji_print_in_the_emoji_face_and_github_codes_become_emoji(
     built: dict[str, tuple[Path, str]],
 ) -> None:
     """ouuan's post writes 🦊 twice and `:new_moon_with_face:` once: the PDF embeds an outline
-    face for them (no missing glyph, which fails the build), every output shows the characters."""
+    face for them (no missing glyph, which fails the build), the EPUB a subset of it for the
+    pictographs it holds, and every output shows the characters."""
     import subprocess
 
     pdf = built["hugo-浏览器"][0] / "hugo-浏览器.pdf"
@@ -239,7 +242,15 @@ def test_emoji_print_in_the_emoji_face_and_github_codes_become_emoji(
     html = page(built, "hugo-浏览器")
     assert "（我感觉这个东西应该叫黑名单 🌚）" in html and html.count("🦊") == 2
     with zipfile.ZipFile(built["hugo-浏览器"][0] / "hugo-浏览器.epub") as epub:
-        assert "黑名单 🌚）" in epub.read("EPUB/ch01.xhtml").decode()
+        chapter = epub.read("EPUB/ch01.xhtml").decode()
+        face = TTFont(io.BytesIO(epub.read("EPUB/fonts/emoji.ttf")))  # an e-reader may have no emoji face
+        css = epub.read("EPUB/style.css").decode()
+    assert (
+        '黑名单 <span class="emoji">🌚</span>）' in chapter
+        and chapter.count('<span class="emoji">🦊</span>') == 2
+    )
+    assert {ord("🦊"), ord("🌚")} <= set(face.getBestCmap()) and face["name"].getBestFamilyName() == "Symbola"
+    assert 'src: url("fonts/emoji.ttf") format("truetype")' in css
 
 
 def test_a_github_code_the_print_face_lacks_stays_as_typed(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from booklet.assets import Assets
 from booklet.epub.check import check_epub, check_written_epub
 from booklet.epub.documents import EpubDocument, cover_alt, finish_documents, render_documents
 from booklet.epub.package import package_epub
-from booklet.fonts import FONT_FACES, FONT_FAMILIES
+from booklet.fonts import EMOJI_FACE, EMOJI_FAMILY, FONT_FACES, FONT_FAMILIES
 from booklet.model import Booklet
-from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, writing_system
+from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, is_pictograph, writing_system
 from booklet.theme import render_template, stylesheet
 
 __all__ = ["check_epub", "check_written_epub", "cover_alt", "write_epub"]
@@ -49,6 +49,7 @@ def write_epub(
     cover_href = assets.cover.href
     content = finish_documents(booklet, documents, pages or {}, cover_href)
     characters = _characters(content.documents)
+    pictographs = "".join(c for c in characters if is_pictograph(c))
     system: str | None = writing_system(booklet.metadata.language)
     latin = system == "other"
     if latin:  # the reader's own Latin faces (real italics); a CJK face only for CJK text
@@ -59,9 +60,15 @@ def write_epub(
         embedded = FONT_FAMILIES[system][0]
         for face, _, href in FONT_FACES:
             files[href] = subset_fonts(embedded, face, characters)
+    emoji_href = None
+    if subset_fonts is not None and booklet.metadata.embed_fonts and pictographs:
+        emoji_href = EMOJI_FACE
+        files[emoji_href] = subset_fonts(EMOJI_FAMILY, "regular", pictographs)
     css = (
         render_template(
             "epub_fonts.css.j2",
+            emoji_family=EMOJI_FAMILY,
+            emoji_href=emoji_href,
             faces=FONT_FACES if embedded else (),
             family=embedded,
             unicode_range=_unicode_range() if latin else None,

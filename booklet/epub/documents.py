@@ -11,6 +11,7 @@ marker goes before the first block of each printed page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,13 +21,16 @@ from lxml import etree
 from booklet.epub.check import KINDLE_TOC_DEPTH
 from booklet.model import Booklet, Heading
 from booklet.pages import page_openings
-from booklet.scripts import join_names
+from booklet.scripts import PICTOGRAPH_RANGES, join_names
 from booklet.theme import fragment, notes, render_template
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 NS = {"x": XHTML_NS, "epub": EPUB_NS}
 COVER_FILE, NAV_FILE = "cover.xhtml", "nav.xhtml"
+# A run of pictographs, with the joiners and variation selectors between and after them.
+_PICTOGRAPH = "".join(f"{chr(low)}-{chr(high)}" for low, high in PICTOGRAPH_RANGES)
+PICTOGRAPH_RUN = re.compile(f"([{_PICTOGRAPH}][{_PICTOGRAPH}\u200d\ufe0f]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,8 @@ def finish_documents(
     ]
     openings = page_openings(blocks, pages)
     breaks: list[PageBreak] = []
+    for document in rendered:
+        _mark_pictographs(trees[document.file_name])
     for document in rendered[1:]:
         _mark_noterefs(trees[document.file_name])
         breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, openings))
@@ -141,6 +147,35 @@ def _mark_noterefs(tree: etree._Element) -> None:
         sup = call.getparent()
         if sup is not None and sup.tag == f"{{{XHTML_NS}}}sup":
             _keep_with_previous_character(sup)
+
+
+def _mark_pictographs(tree: etree._Element) -> None:
+    """Each run of pictographs (emoji) in the text as `<span class="emoji">`: set in the embedded
+    emoji face (epub_fonts.css.j2), so an e-reader without one draws no empty boxes."""
+    body = tree.find("x:body", NS)
+    for element in list(body.iter() if body is not None else ()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.text and PICTOGRAPH_RUN.search(element.text):
+            runs = PICTOGRAPH_RUN.split(element.text)
+            element.text = runs[0]
+            for index, span in enumerate(_pictograph_spans(runs)):
+                element.insert(index, span)
+        if element is not body and element.tail and PICTOGRAPH_RUN.search(element.tail):
+            runs = PICTOGRAPH_RUN.split(element.tail)
+            element.tail = runs[0]
+            for span in reversed(_pictograph_spans(runs)):
+                element.addnext(span)
+
+
+def _pictograph_spans(runs: list[str]) -> list[etree._Element]:
+    """`re.split` with a group: [text, pictographs, text, pictographs, text…] → spans with tails."""
+    spans = []
+    for pictographs, after in zip(runs[1::2], runs[2::2], strict=True):
+        span = etree.Element(f"{{{XHTML_NS}}}span", {"class": "emoji"})
+        span.text, span.tail = pictographs, after
+        spans.append(span)
+    return spans
 
 
 def _keep_with_previous_character(sup: etree._Element) -> None:

@@ -33,6 +33,7 @@ MEDIA_TYPES = {
     "webp": "image/webp",
     "svg": "image/svg+xml",
     "otf": "font/otf",
+    "ttf": "font/ttf",
     "css": "text/css",
 }
 
