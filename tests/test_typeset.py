@@ -57,3 +57,24 @@ def test_inline_code_breaks_after_separators_but_a_code_block_does_not() -> None
     assert root.find(".//p/code").text == "/etc/\u200bkamailio/\u200bkamailio.\u200bcfg"
     assert root.find(".//pre/code").text_content() == "a/b.c"  # in its line's block (codelines.py)
     assert [line.text for line in root.iterfind(".//pre/code/span")] == ["a/b.c"]
+
+
+def test_a_long_camel_case_name_in_code_breaks_between_its_words() -> None:
+    root = _typeset("<p>启用<code>HPAConfigurableTolerance</code>和<code>iPhone</code></p>")
+    codes = root.findall(".//p/code")
+    assert codes[0].text == "HPA\u200bConfigurable\u200bTolerance"
+    assert codes[1].text == "iPhone"  # no piece of one letter
+
+
+def test_a_space_typed_beside_full_width_punctuation_or_between_cjk_characters_goes() -> None:
+    paragraph = _typeset("<p>贪婪性。 在节点代理（ kubelet、runtime 等）使用 元素</p>").find(".//p")
+    classes = [span.get("class") for span in paragraph.iter("span")]
+    assert "（kubelet" in paragraph.text_content()  # no point after an opening bracket either
+    assert classes.count("sp") == 0  # 。 在 and 用 元: an elastic point each, no typed space
+    assert classes.count("jq") == 1  # runtime 等: a typed space where Latin meets Han stays
+
+
+def test_a_url_in_the_text_breaks_after_its_separators_and_is_not_spaced_out() -> None:
+    paragraph = _typeset("<p>见https://github.com/example/booklet_x/issues。</p>").find(".//p")
+    url = next(span for span in paragraph.iter("span") if span.get("class") == "url")
+    assert url.text == "https://github.\u200bcom/\u200bexample/\u200bbooklet_\u200bx/\u200bissues"

@@ -17,7 +17,10 @@ No point goes before a character that may not start a line or after one that may
 call never starts a line. The points are drawn from a font of their own (print.css marks the
 block's text with a `font-variation-settings` axis that `copytext` looks for) so that the PDF's
 text holds none of them: `copytext` takes their glyphs out of the content streams.
-A URL may break after `/ . - _ ? & = #` (`<span class="url">`).
+A URL in the text (`<span class="url">`) breaks after `/ . - _ ? & = #` (a zero-width space:
+a URL is never spaced out, so a line ending inside one may end short of the edge). A space
+typed beside full-width punctuation or between two CJK characters goes (`，`, `。`, `（`
+carry their own blank half).
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ _IDEOGRAPHIC = re.compile(f"[{HAN}\u3041-\u309f\u30a1-\u30ff]")
 _LATIN = re.compile(f"[{LATIN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n]+")
+# A space typed beside full-width punctuation (which carries its own blank half) or between two
+# Han characters or kana (MDN's `{{HTMLElement("dl")}} 要素`, once the macro prints nothing): a
+# typesetter takes it out, and the gap becomes an elastic point like any other (clreq §3.1.6).
+_FULL_WIDTH = "，。、；：？！（）《》「」『』【】〔〕〈〉〖〗｛｝"
+_TYPED_CJK_SPACE = re.compile(
+    f"(?<=[{_FULL_WIDTH}])[ \t]+|[ \t]+(?=[{_FULL_WIDTH}])"
+    f"|(?<=[{HAN}\u3041-\u309f\u30a1-\u30ff])[ \t]+(?=[{HAN}\u3041-\u309f\u30a1-\u30ff])"
+)
 # A space the author put between a wide character and a Latin one (clreq §3.4.2: a quarter em).
 _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=[{WIDE}])")
 # A URL in the text: `word-break: break-all` lets WeasyPrint cut a part too long for a line.
@@ -190,8 +201,9 @@ def _is_edge(element: lxml_html.HtmlElement) -> bool:
 
 
 def _fix_spaces(text: str) -> str:
-    """Drop source line breaks between wide characters; collapse the other white space to one space."""
-    return _SPACE_RUN.sub(" ", _SEGMENT_BREAK.sub("", text))
+    """Drop source line breaks between wide characters and spaces typed beside full-width
+    punctuation or between two CJK characters; collapse the other white space to one space."""
+    return _SPACE_RUN.sub(" ", _TYPED_CJK_SPACE.sub("", _SEGMENT_BREAK.sub("", text)))
 
 
 def _pieces(text: str, before: str | None, after: str | None) -> list[str | lxml_html.HtmlElement]:

@@ -11,7 +11,8 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   line's slack is spread over all its gaps (clreq §3.8), and the block is marked `cjk-set`;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
   feature (clreq §3.1.6), and a URL in the text may break after any character;
-- in every language, inline code may break after `/ . - _ ? & = #` (a zero-width space,
+- in every language, inline code may break after `/ . - _ ? & = #` and between the words of a
+  camel-case name (a zero-width space,
   which draws nothing and copies as nothing), a table whose words cannot all fit side by side
   is marked `tight` (smaller, cells break anywhere), and the white space between a floated
   note's number and its first paragraph goes, or WeasyPrint would set the number on a line
@@ -49,7 +50,13 @@ BLOCKS = HEADINGS | {
 _HAN = re.compile(f"[{HAN}]")
 # Where inline code may break: after a separator of paths, names and URLs (not before `.`,
 # which would start a line with it). Inside a longer run only, so `a.b` breaks, `.` alone not.
-_CODE_BREAK = re.compile(r"(?<=[^/.\-_?&=#\s][/.\-_?&=#])(?=[^\s/.\-_?&=#])")
+# And inside a long name written in camel case, before a capital that starts a word
+# (`HPAConfigurableTolerance`: HPA·Configurable·Tolerance), so that a name longer than what is
+# left of a line does not leave that line with a hole.
+_CODE_BREAK = re.compile(
+    r"(?<=[^/.\-_?&=#\s][/.\-_?&=#])(?=[^\s/.\-_?&=#])"
+    r"|(?<=[a-z]{2})(?=[A-Z][a-z])|(?<=[A-Z]{2})(?=[A-Z][a-z]{2})"
+)
 
 
 def typeset_print_html(html: str, language: str) -> str:
