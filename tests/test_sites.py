@@ -194,6 +194,29 @@ def test_a_jekyll_site_without_a_permalink_uses_the_date_style(tmp_path: Path) -
     assert addresses(site, (head,))["2020-1-2-hello"] == "/blog/notes/go/2020/01/02/hello.html"
 
 
+def test_a_post_linked_within_the_site_is_read_and_one_linked_outside_refused(tmp_path: Path) -> None:
+    """A post in `_posts` may be a symlink to a file elsewhere in the site's root (it used to be
+    refused: the post's own folder was taken for the root); outside the root stays refused."""
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "notes").mkdir()
+    (root / "_config.yml").write_text("title: Blog\n")
+    (root / "notes" / "linked.md").write_text("---\ntitle: Linked\n---\n\nHello.\n")
+    (root / "_posts" / "2024-02-01-linked.md").symlink_to("../notes/linked.md")
+    site = find_site(root)
+    assert site is not None
+    (head,) = read_posts(site)
+    assert (head.front.values["title"], head.front.body.strip()) == ("Linked", "Hello.")
+    (tmp_path / "outside.md").write_text("---\ntitle: Secret\n---\n\nSecret.\n")
+    (root / "_posts" / "2024-03-01-outside.md").symlink_to(tmp_path / "outside.md")
+    with pytest.raises(BookletError) as caught:
+        read_posts(site)
+    assert str(caught.value) == (
+        f"{root}/_posts/2024-03-01-outside.md: error: `2024-03-01-outside.md` is a link to a file"
+        " outside the booklet's folder: copy the file in"
+    )
+
+
 def test_a_tag_is_chosen_whatever_its_case_and_oldest_first() -> None:
     assert names("jekyll", Selection(tags=("JEKYLL",))) == [
         "2016-04-19-quickstart-zh.md",

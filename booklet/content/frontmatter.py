@@ -53,9 +53,12 @@ class FrontMatter:
         return " ".join(str(value).split()) or None
 
 
-def read_front_matter_text(path: Path) -> FrontMatter:
-    """Read a post and split its front matter from its body; a bad one is a located error."""
-    text = read_text(path)
+def read_front_matter_text(path: Path, root: Path | None = None) -> FrontMatter:
+    """Read a post and split its front matter from its body; a bad one is a located error.
+
+    `root`: the folder the post may lie in, through links (a site's root); else the post's own folder.
+    """
+    text = read_text(path, root)
     lines = text.split("\n")
     kind = FENCES.get(lines[0].strip()) if lines else None
     if kind is None:

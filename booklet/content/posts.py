@@ -74,7 +74,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _head(site: Site, path: Path, in_drafts: bool) -> PostHead:
-    front = read_front_matter_text(path)
+    front = read_front_matter_text(path, site.root)  # a post linked to a file elsewhere in the site is read
     written = when(front, "date")
     named = JEKYLL_NAME.match(path.stem) if site.kind == "jekyll" else None
     day = written[0] if written else (_name_date(named, front) if named else None)
