@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import json
 import os
 import random
 import signal
@@ -161,3 +162,79 @@ def test_a_killed_swap_is_cleaned_by_the_next_build(tmp_path: Path) -> None:
         files.remove_stale_temporaries(out)
         assert temporaries(out) == []
         assert len(generation(out)) <= 1, f"attempt {attempt}: a mixed set"
+
+
+FULL_DISK = """
+import json, os, subprocess, sys
+from pathlib import Path
+
+disk, source = Path(sys.argv[1]), sys.argv[2]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], check=True)
+out = disk / "out"
+
+def build(epoch):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
+    command = [sys.executable, "-m", "booklet", "build", source, "--out", str(out), "--quiet"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+def outputs():
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+first = build("1000000000")
+assert first.returncode == 0, first.stderr
+old = outputs()
+size = sum(len(data) for data in old.values())
+free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+(disk / "filler").write_bytes(bytes(free - size // 2))  # the new set cannot sit beside the old one
+full = build("2000000000")
+after = outputs()
+(disk / "filler").unlink()
+again = build("2000000000")
+new = outputs() if again.returncode == 0 else {}
+print(json.dumps([sorted(old), size, full.returncode, full.stderr, sorted(after), sorted(n for n in old if after.get(n) != old[n]), again.returncode, sorted(new), new != old]))
+"""
+
+
+def test_a_full_disk_for_real_leaves_the_old_set(tmp_path: Path) -> None:
+    """A whole build onto an 8 MB tmpfs (mounted in a mount namespace of its own, so nothing
+    outside sees it; `unshare` maps the user to root where it is not): with too little room
+    for the new set beside the old, the build exits 1 with the located message, the old set is
+    whole and no temporary is left; once there is room, the new set replaces it whole."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    user = [] if os.geteuid() == 0 else ["--map-root-user"]
+    source = str(ROOT / "tests" / "fixtures" / "utf8-bom")
+    process = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            *user,
+            sys.executable,
+            "-c",
+            FULL_DISK,
+            str(disk),
+            source,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    names, size, code, stderr, after, changed_names, code_again, new_names, changed = json.loads(
+        process.stdout
+    )
+    out = disk / "out"
+    assert names == ["utf8-bom-cover.png", "utf8-bom.epub", "utf8-bom.html", "utf8-bom.pdf"] and size > 10_000
+    assert (code, stderr) == (
+        1,
+        (
+            f"{out}: error: cannot write the outputs (No space left on device): the previous ones are unchanged;"
+            " choose another folder with --out\n"
+        ),
+    )
+    assert (after, changed_names) == (names, []), "the old set changed, or a temporary was left beside it"
+    assert (code_again, new_names, changed) == (0, names, True)
