@@ -58,8 +58,8 @@ ERRORS = {
         " put it in a code block (``` above and below)"
     ),
     "guard-nested-html": (
-        "{src}/01-one.md:106: error: raw HTML nested more than 100 elements deep: no page can show it;"
-        " close the elements (`</div>`) or remove the nesting"
+        "{src}/01-one.md:106: error: lists, quotes or raw HTML nested more than 100 levels deep:"
+        " no page can show them; flatten the nesting"
     ),
     "footnote-defined-twice-shared": (
         "{src}/01-one.md:7: error: footnote [^sip] is also defined in {src}/footnotes.md:1: keep one of the two"

@@ -148,6 +148,49 @@ def test_no_marker_is_left_as_text() -> None:
         assert marker not in text
 
 
+def test_dashes_and_ellipses_as_smarty_made_them() -> None:
+    """`content.linear` does smarty's three substitutions in one walk: code, raw HTML and escapes kept."""
+    text = (
+        "a -- b ... c --- d ---- e .... f `x -- y` \\-\\- g\n\n    code -- z\n\n"
+        '<span title="a--b">p--q</span>\n\n- it -- em\n\n*e--m*\n'
+    )
+    assert markdown_to_html(text) == (
+        "<p>a \u2013 b \u2026 c \u2014 d ---- e .... f <code>x -- y</code> -- g</p>\n"
+        '<div class="language-text highlight"><pre><span></span><code>code -- z\n</code></pre></div>\n'
+        '<p><span title="a--b">p\u2013q</span></p>\n<ul>\n<li>it \u2013 em</li>\n</ul>\n<p><em>e\u2013m</em></p>'
+    )
+
+
+def test_the_block_queue_behaves_as_a_list() -> None:
+    """`_Blocks` answers every position as the Python list it replaces would."""
+    import random
+
+    from booklet.content.linear import _Blocks
+
+    chooser = random.Random(18)
+    for _ in range(500):
+        expected = [str(n) for n in range(chooser.randint(0, 5))]
+        blocks = _Blocks(list(expected))
+        for _ in range(8):
+            operation, index = chooser.choice(["pop", "insert", "set", "get"]), chooser.randint(-6, 6)
+            results = []
+            for sequence in (expected, blocks):
+                try:
+                    if operation == "pop":
+                        results.append(sequence.pop(index))
+                    elif operation == "insert":
+                        results.append(sequence.insert(index, "new"))
+                    elif operation == "set":
+                        sequence[index] = "set"
+                        results.append(None)
+                    else:
+                        results.append(sequence[index])
+                except IndexError:
+                    results.append("IndexError")
+            assert results[0] == results[1], (operation, index)
+            assert [blocks[n] for n in range(len(blocks))] == expected
+
+
 # --- through the reading stage: notes, links, language ---------------------------------------
 
 
@@ -337,9 +380,15 @@ def test_the_command_lines_language_wins_over_the_guess(tmp_path: Path) -> None:
     ("body", "error"),
     [
         ("[" * 20_000 + "\n", "post.md:6: error: more than 1,000 `[` in one paragraph"),
-        ("<div>" * 100_000 + "\n", "post.md:6: error: raw HTML nested more than 100 elements deep"),
+        (
+            "<div>" * 100_000 + "\n",
+            "post.md:6: error: lists, quotes or raw HTML nested more than 100 levels deep",
+        ),
         ("a" * 200_000 + "\n", None),
-        (">" * 5_000 + " deep\n", "post.md:6: error: block quotes or lists nested more than 100 deep"),
+        (
+            ">" * 5_000 + " deep\n",
+            "post.md:6: error: lists, quotes or raw HTML nested more than 100 levels deep",
+        ),
     ],
 )
 def test_the_guard(tmp_path: Path, body: str, error: str | None) -> None:

@@ -315,20 +315,116 @@ NESTED = (
 
 
 @pytest.mark.parametrize(
-    ("case", "body"),
+    ("case", "body", "line"),
     [
-        ("list-400-deep", "\n".join(" " * (4 * n) + "- item" for n in range(400))),
-        ("quote-10000-deep", ">" * 10_000 + " deep"),
-        ("span-20000-deep", "<span>" * 20_000 + "x" + "</span>" * 20_000),
+        # The guard refuses them from the text, at the line where the 101st level opens,
+        # before Python-Markdown spends seconds on them (bench/hostile.md has the times).
+        ("list-400-deep", "\n".join(" " * (4 * n) + "- item" for n in range(400)), 106),
+        ("list-400-deep-by-two", "\n".join(" " * (2 * n) + "- item" for n in range(400)), 206),
+        ("lists-51-on-one-line", "- " * 51 + "x", 5),
+        ("quotes-and-lists-on-one-line", "> - " * 40 + "x", 5),
+        ("quote-10000-deep", ">" * 10_000 + " deep", 5),
+        ("quotes-ever-deeper", "\n".join(">" * n + " q" for n in range(1, 1001)), 105),
+        ("span-20000-deep", "<span>" * 20_000 + "x" + "</span>" * 20_000, 5),
+        ("div-100000-deep", "<div>" * 100_000 + "x" + "</div>" * 100_000, 5),
+        # Past the guard's reading of the text, the parsed tree is checked: same message.
+        ("lists-60-deep-by-indent", "\n".join(" " * (4 * n) + "- item" for n in range(60)), 4),
     ],
 )
 def test_nesting_past_any_page_is_refused(
-    case: str, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str, body: str, line: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source, out = booklet(tmp_path, **{"01-deep.md": f"---\ntitle: Deep\n---\n\n{body}\n"})
-    stderr = refused(capsys, source, out)
-    assert stderr.startswith(f"{source}/01-deep.md:"), stderr
-    assert stderr.endswith(f": error: {NESTED}\n") or "nested more than 100" in stderr, stderr
+    assert refused(capsys, source, out) == f"{source}/01-deep.md:{line}: error: {NESTED}\n"
+
+
+def test_a_hundred_levels_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The limit is past what a book needs, not below it: 45 list levels on one line still build."""
+    source, out = booklet(tmp_path, **{"01-deep.md": "---\ntitle: Deep\n---\n\n" + "- " * 45 + "x\n"})
+    assert build(capsys, source, out) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "line", "message"),
+    [
+        (
+            "250000-emphases-in-one-paragraph",
+            " ".join("*a*" for _ in range(250_000)),
+            5,
+            (
+                "more than 10,000 inline marks (`*`, `_`, `` ` ``, `<`, `&`, `\\`…) in one paragraph:"
+                " Markdown would take minutes to read it; split the paragraph with blank lines"
+            ),
+        ),
+        (
+            "20000-escapes-in-one-paragraph",
+            "\\-" * 20_000,
+            5,
+            (
+                "more than 10,000 inline marks (`*`, `_`, `` ` ``, `<`, `&`, `\\`…) in one paragraph:"
+                " Markdown would take minutes to read it; split the paragraph with blank lines"
+            ),
+        ),
+        (
+            "a-list-inside-a-paragraph-is-its-text",  # Python-Markdown: no list without a blank line
+            "x\n" + "\n".join("- *a* *a* *a*" for _ in range(5_000)),
+            5,
+            (
+                "more than 10,000 inline marks (`*`, `_`, `` ` ``, `<`, `&`, `\\`…) in one paragraph:"
+                " Markdown would take minutes to read it; split the paragraph with blank lines"
+            ),
+        ),
+        (
+            "330000-paragraphs",
+            "\n\n".join("a" for _ in range(330_000)),
+            5 + 2 * 100_000,  # where the 100,001st paragraph starts
+            (
+                "330,000 paragraphs, list items and headings, one every 3 bytes: past 100,000, Markdown needs"
+                " at least 10 bytes for each to read them in time; split the chapter"
+            ),
+        ),
+        (
+            "10000-lines-of-lists-45-deep",
+            "\n".join("- " * 45 + "x" for _ in range(10_000)),
+            5 + 100_001 // 45,  # the line of the 100,001st list item
+            (
+                "450,000 paragraphs, list items and headings, one every 2 bytes: past 100,000, Markdown needs"
+                " at least 10 bytes for each to read them in time; split the chapter"
+            ),
+        ),
+    ],
+)
+def test_text_markdown_would_chew_on_for_minutes_is_refused(
+    case: str, body: str, line: int, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = booklet(tmp_path, **{"01-dense.md": f"---\ntitle: Dense\n---\n\n{body}\n"})
+    assert refused(capsys, source, out) == f"{source}/01-dense.md:{line}: error: {message}\n"
+
+
+def test_long_lists_and_tables_with_marks_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each list item, table row and heading is read apart: 5,000 of them with code and emphasis
+    (40,000 marks) are not one paragraph for the guard."""
+    changelog = "\n".join(f"- change {n}: `code` and `more` *why*" for n in range(5_000))
+    table = "| a | b |\n|---|---|\n" + "\n".join(f"| `c{n}` | *d* `e` |" for n in range(5_000))
+    source, out = booklet(
+        tmp_path,
+        **{
+            "01-log.md": f"---\ntitle: Log\n---\n\n{changelog}\n",
+            "02-table.md": f"---\ntitle: Table\n---\n\n{table}\n",
+        },
+    )
+    assert build(capsys, source, out) == (0, "")
+    page = (out / "book.html").read_text(encoding="utf-8")
+    assert "<code>c4999</code>" in page and "change 4999: <code>code</code>" in page
+
+
+def test_forty_thousand_list_items_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A long list is not refused: Python-Markdown reads it in linear time since `content.linear`."""
+    body = "\n".join(f"- item {n} -- a... b" for n in range(40_000))
+    source, out = booklet(tmp_path, **{"01-long.md": f"---\ntitle: Long\n---\n\n{body}\n"})
+    assert build(capsys, source, out) == (0, "")
+    page = (out / "book.html").read_text(encoding="utf-8")
+    assert "<li>item 39999 \u2013 a\u2026 b</li>" in page
 
 
 @pytest.mark.parametrize("mark", ["\u200b", "\u0301"])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from booklet.content.assemble import collect_images, finish
 from booklet.content.blog import Reading, read_blog, read_lone_post, read_reading
+from booklet.content.guard import NESTED
 from booklet.content.images import Places
 from booklet.content.language import choose_language
 from booklet.content.links import check_links
@@ -116,8 +117,7 @@ def _convert_bounded(
             drop_reserved_ids(part)
         if nesting_depth(chapter.tree) <= MAX_DEPTH:
             return chapter, errors
-    message = f"lists, quotes or raw HTML nested more than {MAX_DEPTH} levels deep: no page can show them; flatten the nesting"
-    return unreadable(draft), (*errors, BookletError(draft.source, draft.body_line, message))
+    return unreadable(draft), (*errors, BookletError(draft.source, draft.body_line, NESTED))
 
 
 def _utf8(name: str) -> bool:

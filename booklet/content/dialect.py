@@ -44,10 +44,11 @@ def _emoji_character(
     return md.htmlStash.store(html.escape(shown))
 
 
+from booklet.content.linear import LinearExtension
+
 EXTENSIONS = [
     "extra",
     "sane_lists",
-    "smarty",
     "pymdownx.highlight",
     "pymdownx.superfences",
     "pymdownx.tilde",
@@ -60,7 +61,6 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Python-Markdown puts the notes where a paragraph says "///Footnotes Go Here///", taking the
     # author's text with it: a marker nobody writes instead.
     "extra": {"footnotes": {"UNIQUE_IDS": False, "PLACE_MARKER": "\u2063booklet-notes-f3c9a1e7\u2063"}},
-    "smarty": {"smart_quotes": False},
     "pymdownx.tilde": {"subscript": True},
     "pymdownx.caret": {"insert": False},
     "pymdownx.magiclink": {"hide_protocol": False},
@@ -109,7 +109,8 @@ def markdown_to_html(text: str) -> str:
 
 def convert(text: str) -> str:
     converter = markdown.Markdown(
-        extensions=[*EXTENSIONS, DialectExtension()], extension_configs=EXTENSION_CONFIGS
+        extensions=[*EXTENSIONS, LinearExtension(), DialectExtension()],
+        extension_configs=EXTENSION_CONFIGS,
     )
     return TASK_BOX.sub(_task_mark, converter.convert(text))
 
