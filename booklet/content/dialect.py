@@ -24,6 +24,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.emoji import gemoji
 
+from booklet.content.linear import LinearExtension
 from booklet.fonts import printable_emoji
 
 
@@ -43,8 +44,6 @@ def _emoji_character(
     shown = alt if codepoints and printable_emoji(codepoints) else f":{alias or shortname}:"
     return md.htmlStash.store(html.escape(shown))
 
-
-from booklet.content.linear import LinearExtension
 
 EXTENSIONS = [
     "extra",
