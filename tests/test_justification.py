@@ -47,6 +47,7 @@ MEASURED = {
     "ja-k8s-hpa-tolerance": 0.31,
     "mixed": 0.42,
     "zh-cn-k8s-hpa-tolerance": 0.69,
+    "zh-cn-k8s-warnings": 0.32,  # a URL the author typed, before 均可定制
 }
 BETWEEN_CJK = re.compile(f"{CJK.pattern} +{CJK.pattern}")
 

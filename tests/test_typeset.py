@@ -1,11 +1,13 @@
 """The print typesetting (booklet/pdf/typeset.py, points.py) on small documents, before WeasyPrint.
 
 Where each elastic point goes (clreq §3.8), what kinsoku keeps out, the quarter em where Han
-meets Latin, emphasis dots, lead-ins and inline code's break points. The
+meets Latin, emphasis dots, a link's address, lead-ins and inline code's break points. The
 PDF these make is measured in test_justification.py.
 """
 
 from __future__ import annotations
+
+import re
 
 from lxml import html as lxml_html
 
@@ -78,3 +80,26 @@ def test_a_url_in_the_text_breaks_after_its_separators_and_is_not_spaced_out() -
     paragraph = _typeset("<p>见https://github.com/example/booklet_x/issues。</p>").find(".//p")
     url = next(span for span in paragraph.iter("span") if span.get("class") == "url")
     assert url.text == "https://github.\u200bcom/\u200bexample/\u200bbooklet_\u200bx/\u200bissues"
+
+
+def test_a_links_address_follows_its_text_unless_it_is_the_text() -> None:
+    body = (
+        '<p>见<a href="https://kamailio.org/docs">官方文档</a>和<a href="https://a.org/">a.org</a>'
+        '和<a href="https://zh.wikipedia.org/wiki/%E6%95%B8">数</a></p>'
+    )
+    paragraph = _typeset(body).find(".//p")
+    addresses = [span.text_content() for span in paragraph.iter("span") if span.get("class") == "address"]
+    assert [re.sub("[ \u200b]", "", a) for a in addresses] == [
+        "https://kamailio.org/docs",
+        "https://zh.wikipedia.org/wiki/%E6%95%B8",  # as written: no Han inside an address
+    ]
+    assert "（https://" in re.sub("[ \u200b]", "", paragraph.text_content())  # brackets at the text's size
+    assert addresses[0].startswith("https:// k")  # no break inside the scheme
+    assert "d o c s" in addresses[0]  # an elastic point between any two characters
+
+
+def test_in_english_a_links_address_breaks_at_zero_width_spaces() -> None:
+    root = _typeset('<p>See <a href="https://a.org/x">this</a>.</p>', "en")
+    address = next(span for span in root.iter("span") if span.get("class") == "address")
+    assert address.text == "https://\u200ba.\u200bo\u200br\u200bg\u200b/\u200bx"  # never before `.`
+    assert root.find(".//p").text_content().replace("\u200b", "") == "See this (https://a.org/x)."

@@ -10,13 +10,13 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   between every two Han characters and a stretchable quarter em where Han meets Latin, so a
   line's slack is spread over all its gaps (clreq §3.8), and the block is marked `cjk-set`;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
-  feature (clreq §3.1.6), and a URL in the text may break after any character;
+  feature (clreq §3.1.6), and a URL in the text may break after `/ . - _ ? & = #`;
 - in every language, inline code may break after `/ . - _ ? & = #` and between the words of a
-  camel-case name (a zero-width space,
-  which draws nothing and copies as nothing), a table whose words cannot all fit side by side
-  is marked `tight` (smaller, cells break anywhere), and the white space between a floated
-  note's number and its first paragraph goes, or WeasyPrint would set the number on a line
-  of its own.
+  camel-case name (a zero-width space, which draws nothing and copies as nothing), a link to
+  the web is followed by its address when its text is not the address (it may break between
+  any two characters), a table whose words cannot all fit side by side is marked `tight`
+  (smaller, cells break anywhere), and the white space between a floated note's number and
+  its first paragraph goes, or WeasyPrint would set the number on a line of its own.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ BLOCKS = HEADINGS | {
 }
 
 _HAN = re.compile(f"[{HAN}]")
+# Between two letters, digits or marks of an address, unless kinsoku forbids it (`.`, `)`),
+# and not inside its scheme (`https://`).
+_ADDRESS_BREAK = re.compile(r"(?<=[!-~])(?=[!-~])(?<![(\[{])(?![)\]}.,:;!?%])")
+_SCHEME = re.compile("h[ \u200b]t[ \u200b]t[ \u200b]p(?:[ \u200b]s)?[ \u200b]?:[ \u200b]?/[ \u200b]?/")
 # Where inline code may break: after a separator of paths, names and URLs (not before `.`,
 # which would start a line with it). Inside a longer run only, so `a.b` breaks, `.` alone not.
 # And inside a long name written in camel case, before a capital that starts a word
@@ -70,13 +74,56 @@ def typeset_print_html(html: str, language: str) -> str:
     split_code_lines(body)
     _break_inline_code(body)
     _mark_lead_ins(body)
-    if not is_cjk_language(language):
-        return _serialize(root)
-    for block in list(_cjk_blocks(body)):
-        block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
-        set_points(block)
-        set_emphasis_dots(block)
+    _show_addresses(body, language)
+    if is_cjk_language(language):
+        for block in list(_cjk_blocks(body)):
+            block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
+            set_points(block)
+            set_emphasis_dots(block)
+    _break_addresses(body)
     return _serialize(root)
+
+
+def _show_addresses(body: lxml_html.HtmlElement, language: str) -> None:
+    """After the text of a link to the web, its address in parentheses, unless the text is the address.
+
+    Print has no links to follow: a reader needs the address itself (print.css sets links as
+    text); `_break_addresses` lets it break anywhere.
+    """
+    wide = is_cjk_language(language)
+    for link in body.xpath("//section[contains(@class, 'chapter')]//a[starts-with(@href, 'http')]"):
+        address = str(link.get("href"))
+        if _bare((link.text_content() or "").strip()) == _bare(address):
+            continue
+        span = lxml_html.Element("span", {"class": "address"})  # smaller; its brackets are not
+        span.text = address
+        opening, closing = ("（", "）") if wide else (" (", ")")
+        span.tail, link.tail = closing + (link.tail or ""), opening
+        link.addnext(span)
+
+
+def _bare(address: str) -> str:
+    return re.sub(r"^https?://|/$", "", address)
+
+
+def _break_addresses(body: lxml_html.HtmlElement) -> None:
+    """A printed address may break between any two of its characters (as LaTeX's xurl lets it),
+    so that it fills its lines: it is a reference the booklet adds, not the author's text.
+    In Chinese text each such break is an elastic point (points.py), so a line that holds an
+    address stretches evenly along it, never at a few separators; elsewhere a zero-width
+    space. Both copy as nothing."""
+    for address in body.find_class("address"):
+        in_cjk = any("cjk-set" in str(a.get("class") or "").split() for a in address.iterancestors())
+        joiner = " " if in_cjk else "\u200b"
+        for element in address.iter():
+            if element.text:
+                element.text = _unbroken_scheme(_ADDRESS_BREAK.sub(joiner, element.text))
+            if element is not address and element.tail:
+                element.tail = _unbroken_scheme(_ADDRESS_BREAK.sub(joiner, element.tail))
+
+
+def _unbroken_scheme(text: str) -> str:
+    return _SCHEME.sub(lambda m: re.sub("[ \u200b]", "", m.group(0)), text)
 
 
 def _mark_lead_ins(body: lxml_html.HtmlElement) -> None:
