@@ -87,13 +87,17 @@ $(VENV)/.test-installed: requirements-test.lock $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-test.lock
 	@touch $@
 
-# The gates first (seconds), then the suite; the wall time of each is printed.
+# The gates first (seconds), then the suite; the wall time of each is printed. The suite runs
+# in TEST_JOBS processes (pytest-xdist), a test file to each: a file's module fixtures are made
+# once; session fixtures (the Kamailio build, EPUBCheck's JVM, Ace) once in each process.
+# `make test TEST_JOBS=0` runs it in this one process.
 LINTED := booklet tests tools
+TEST_JOBS ?= 2
 test: test-deps
 	@start=$$(date +%s); \
 	$(PY) -m ruff check $(LINTED) && $(PY) -m ruff format --check $(LINTED) && $(PY) -m mypy; \
 	status=$$?; lint=$$(( $$(date +%s) - start )); \
-	if [ $$status -eq 0 ]; then $(PY) -m pytest -q; status=$$?; fi; \
+	if [ $$status -eq 0 ]; then $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile; status=$$?; fi; \
 	echo "make test: lint $${lint} s, tests $$(( $$(date +%s) - start - lint )) s (wall time)"; \
 	exit $$status
 
