@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from validators import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHAPTER = "12-reading-advice.md"
 
 
@@ -120,7 +114,7 @@ def test_serves_the_page_pdf_and_epub_on_localhost(server: Server) -> None:
 def test_an_edit_is_served_within_two_seconds_and_the_open_page_reloads(server: Server) -> None:
     chapter = server.source / CHAPTER
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(server.url + "/")
         assert page.url.endswith("/booklet.html")

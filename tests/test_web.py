@@ -20,18 +20,11 @@ import pytest
 from lxml import html as lxml_html
 from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
 
+from validators import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 NAME = "kamailio-in-action"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE, DESKTOP = {"width": 375, "height": 812}, {"width": 1280, "height": 900}
 

@@ -28,6 +28,17 @@ INSTALL = "tools/install-test-deps.sh"
 
 # C1-only JIT and the serial GC start faster; EPUBCheck's work here is short-lived.
 JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+# Debian's Chromium, driven by Playwright in the web page's and the preview's tests: headless,
+# and nothing it would fetch or update on its own.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # EPUBCheck's CLI checks one file per run; its EpubChecker.run(args) is the same code
 # path without System.exit, so one JVM can run it once per EPUB. Java's source-file
