@@ -15,7 +15,7 @@ import string
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from itertools import pairwise
 from typing import Any
 
@@ -45,6 +45,18 @@ def _emoji_character(
     return md.htmlStash.store(html.escape(shown))
 
 
+@cache
+def _gemoji_index() -> dict[str, Any]:
+    return gemoji({}, None)
+
+
+def _shared_gemoji_index(options: dict[str, Any], md: markdown.Markdown) -> dict[str, Any]:
+    """GitHub's index, built once: pymdown's `gemoji` deep-copies its 1,900 entries for every
+    Markdown instance (a chapter's), the larger part of reading a short chapter; the pattern
+    only looks names up in it."""
+    return _gemoji_index()
+
+
 EXTENSIONS = [
     "extra",
     "sane_lists",
@@ -66,7 +78,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Pygments' spans (its classes styled in base.css and web.css); the language named on the wrapper.
     "pymdownx.highlight": {"pygments_lang_class": True, "guess_lang": False},
     # GitHub's `:tada:` codes (its gemoji index) as the characters, where the print face has them.
-    "pymdownx.emoji": {"emoji_index": gemoji, "emoji_generator": _emoji_character},
+    "pymdownx.emoji": {"emoji_index": _shared_gemoji_index, "emoji_generator": _emoji_character},
 }
 FENCE_OPEN = re.compile(
     r"^(?P<indent>(?:[ \t]*>)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
