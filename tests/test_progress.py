@@ -67,12 +67,14 @@ def on_a_terminal(args: list[str], cwd: Path, **environment: str) -> tuple[int, 
 
 
 @pytest.fixture(scope="module")
-def twenty(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("progress") / "twenty", 20)
+def six(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six chapters of realistic length: about 40 pages, a layout of several seconds, so the
+    live line (shown after one) is redrawn with a growing page count."""
+    return generate(tmp_path_factory.mktemp("progress") / "six", 6)
 
 
-def test_a_terminal_shows_a_live_line_counting_pages_then_the_total(twenty: Path) -> None:
-    code, shown = on_a_terminal(["build", "--format", "pdf", "--out", "dist"], twenty, NO_COLOR="")
+def test_a_terminal_shows_a_live_line_counting_pages_then_the_total(six: Path) -> None:
+    code, shown = on_a_terminal(["build", "--format", "pdf", "--out", "dist"], six, NO_COLOR="")
     assert code == 0, shown
     # Each redraw begins by clearing the line: a live line has no newline, a finished stage has one.
     segments = SGR.sub("", shown).split("\r\x1b[K")
