@@ -47,7 +47,8 @@ def _emoji_character(
 
 @cache
 def _gemoji_index() -> dict[str, Any]:
-    return gemoji({}, None)
+    index: dict[str, Any] = gemoji({}, None)
+    return index
 
 
 def _shared_gemoji_index(options: dict[str, Any], md: markdown.Markdown) -> dict[str, Any]:
