@@ -1,8 +1,8 @@
 """Justification beside XeLaTeX (xeCJK) and Typst: the same text, page, measure and line pitch.
 
 Sets the Kamailio booklet and the mixed fixture three ways: booklet (WeasyPrint), Typst (PyPI
-`typst`) and, when `xelatex` is installed (`make bench` installs TeX Live from Debian),
-XeLaTeX with xeCJK. Each on A5, a 29-character measure of 10.5 pt Noto Serif CJK SC, lines
+`typst`) and XeLaTeX with xeCJK (TeX Live from Debian, which `make bench` installs); the two
+external tools are each a `Setter` over one walk of the text. Each on A5, a 29-character measure of 10.5 pt Noto Serif CJK SC, lines
 1.75 × 10.5 pt apart, first lines indented 2 em, notes at the foot. Measured from the glyph
 boxes (tests/measure.py, PyMuPDF): per full line, the largest extra gap between two glyphs;
 Han–Latin gaps in the quarter-em band (0.2–0.3 em); spaces `pdftotext` puts between two CJK
@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,19 +46,20 @@ NOTE = MEASURE / round(MEASURE / (0.8 * SIZE))
 
 
 def main() -> None:
+    if not shutil.which("xelatex"):
+        raise SystemExit("xelatex is missing: `make bench` installs it (texlive-xetex, texlive-lang-chinese)")
     out = Path(tempfile.mkdtemp(prefix="justify-"))
     rows, crops = [], {}
     for name, source in CASES.items():
         booklet = load_booklet(source, Diagnostics())
         pdfs = {"booklet (WeasyPrint)": _booklet(booklet, out / f"{name}.pdf")}
-        pdfs["Typst 0.15"] = _typst(booklet, out / f"{name}-typst")
-        if shutil.which("xelatex"):
-            pdfs["XeLaTeX + xeCJK"] = _xelatex(booklet, out / f"{name}-tex")
+        for setter in SETTERS:
+            pdfs[setter.name] = _set_externally(setter, booklet, out / f"{name}-{setter.source_name}")
         for tool, pdf in pdfs.items():
             rows.append((name, tool, *_figures(pdf)))
         crops[name] = _side_by_side([_crop(pdf, PHRASE[name]) for pdf in pdfs.values()])
         crops[name].save(ROOT / "bench" / f"justify-{name}.png", optimize=True)
-    _write(rows, [tool for tool in ("booklet (WeasyPrint)", "Typst 0.15", "XeLaTeX + xeCJK")])
+    _write(rows, ["booklet (WeasyPrint)", *(setter.name for setter in SETTERS)])
 
 
 def _booklet(booklet: Booklet, path: Path) -> Path:
@@ -114,7 +117,25 @@ def _side_by_side(images: list[Image.Image]) -> Image.Image:
     return sheet
 
 
-# --- the same text for Typst and XeLaTeX ------------------------------------------------------
+# --- the same text for an external tool (Typst, XeLaTeX) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Setter:
+    """An external tool that sets the booklet's text: how its source spells each piece of the
+    text, and how a source file becomes a PDF. One walk over the chapters (`_set_externally`)
+    serves every tool, so they all get the same text."""
+
+    name: str
+    source_name: str  # main.typ, main.tex
+    escape: Callable[[str], str]  # text as text
+    escape_code: Callable[[str], str]  # inline code, as the tool's code wants it
+    inline: dict[str, str]  # note, em, strong, code: a format string around the (escaped) text
+    chapter: str  # {} the title
+    section: str  # {} the heading
+    code: str  # {} the code block, verbatim
+    wrap: Callable[[list[str]], str]  # the blocks into the whole source: page, fonts, measure
+    compile: Callable[[Path], None]  # the source file → main.pdf beside it
 
 
 def _chapters(booklet: Booklet) -> list[tuple[str, lxml_html.HtmlElement, dict[str, str]]]:
@@ -127,114 +148,154 @@ def _chapters(booklet: Booklet) -> list[tuple[str, lxml_html.HtmlElement, dict[s
     return result
 
 
-def _inline(element: lxml_html.HtmlElement, notes: dict[str, str], syntax: dict[str, str], escape) -> str:  # type: ignore[no-untyped-def]
+def _inline(element: lxml_html.HtmlElement, notes: dict[str, str], setter: Setter) -> str:
+    syntax, escape = setter.inline, setter.escape
     text = escape(element.text or "")
     for child in element:
         if child.tag == "sup" and child.find("a") is not None and child.find("a").get("id") in notes:
             note = lxml_html.fragment_fromstring(f"<div>{notes[child.find('a').get('id')]}</div>")
-            text += syntax["note"].format(_inline(note, {}, syntax, escape).strip())
+            text += syntax["note"].format(_inline(note, {}, setter).strip())
         elif child.tag in ("em", "i"):
-            text += syntax["em"].format(_inline(child, notes, syntax, escape))
+            text += syntax["em"].format(_inline(child, notes, setter))
         elif child.tag in ("strong", "b"):
-            text += syntax["strong"].format(_inline(child, notes, syntax, escape))
+            text += syntax["strong"].format(_inline(child, notes, setter))
         elif child.tag == "code":
-            text += syntax["code"].format(escape(child.text_content()))
+            text += syntax["code"].format(setter.escape_code(child.text_content()))
         elif child.tag in ("p", "li", "ul", "ol", "div"):
-            text += "\n\n" + _inline(child, notes, syntax, escape) + "\n\n"
+            text += "\n\n" + _inline(child, notes, setter) + "\n\n"
         else:
-            text += _inline(child, notes, syntax, escape)
+            text += _inline(child, notes, setter)
         text += escape(child.tail or "")
     return text
 
 
-TYPST = {"note": "#footnote[{}]", "em": "#emph[{}]", "strong": "#strong[{}]", "code": '#raw("{}")'}
+def _set_externally(setter: Setter, booklet: Booklet, folder: Path) -> Path:
+    """The booklet's chapters (text, sections, code, notes; no tables) set by `setter`: its PDF."""
+    folder.mkdir(parents=True, exist_ok=True)
+    blocks = []
+    for title, body, notes in _chapters(booklet):
+        blocks.append(setter.chapter.format(setter.escape(title)))
+        for block in body:
+            if block.tag in ("h2", "h3"):
+                blocks.append(setter.section.format(setter.escape(block.text_content())))
+            elif block.tag == "pre":
+                blocks.append(setter.code.format(block.text_content()))
+            elif block.tag != "table":
+                blocks.append(_inline(block, notes, setter).strip() + "\n")
+    source = folder / setter.source_name
+    source.write_text(setter.wrap(blocks), encoding="utf-8")
+    setter.compile(source)
+    return folder / "main.pdf"
+
+
+# The page both tools are given: A5, the text block centred a little towards the spine.
+SIDE = 419.5276 - MEASURE - 0.02
+TOP, BOTTOM = 595.2756 * 0.095, 595.2756 * 0.105
 
 
 def _typst_escape(text: str) -> str:
     return re.sub(r"([\\#\[\]*_`$<>@=\-+/~])", r"\\\1", text.replace("\n", ""))
 
 
-def _typst(booklet: Booklet, folder: Path) -> Path:
+def _typst_string(text: str) -> str:
+    """Inside `#raw("…")`: a Typst string, where only the backslash and the quote are escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _typst_source(blocks: list[str]) -> str:
+    return "\n".join(
+        [
+            (
+                f'#set page(paper: "a5", margin: (top: {TOP:.3f}pt, bottom: {BOTTOM:.3f}pt,'
+                f" inside: {SIDE * 0.55:.3f}pt, outside: {SIDE * 0.45:.3f}pt), binding: left)"
+            ),
+            '#set text(font: "Noto Serif CJK SC", size: 10.5pt, lang: "zh", region: "cn", top-edge: 1em, bottom-edge: 0em)',
+            "#set par(justify: true, leading: 0.75em, spacing: 0.75em, first-line-indent: (amount: 2em, all: true))",
+            f"#show footnote.entry: set text(size: {NOTE:.4f}pt)",
+            '#show heading: set text(font: "Noto Sans CJK SC")',
+            *blocks,
+        ]
+    )
+
+
+def _typst_compile(source: Path) -> None:
     import typst
 
-    folder.mkdir(parents=True, exist_ok=True)
-    side = 419.5276 - MEASURE - 0.02
-    source = [
-        (
-            f'#set page(paper: "a5", margin: (top: {595.2756 * 0.095:.3f}pt, bottom: {595.2756 * 0.105:.3f}pt,'
-            f" inside: {side * 0.55:.3f}pt, outside: {side * 0.45:.3f}pt), binding: left)"
-        ),
-        '#set text(font: "Noto Serif CJK SC", size: 10.5pt, lang: "zh", region: "cn", top-edge: 1em, bottom-edge: 0em)',
-        "#set par(justify: true, leading: 0.75em, spacing: 0.75em, first-line-indent: (amount: 2em, all: true))",
-        f"#show footnote.entry: set text(size: {NOTE:.4f}pt)",
-        '#show heading: set text(font: "Noto Sans CJK SC")',
-    ]
-    for title, body, notes in _chapters(booklet):
-        source.append(f"#pagebreak(weak: true)\n= {_typst_escape(title)}\n")
-        for block in body:
-            if block.tag in ("h2", "h3"):
-                source.append(f"== {_typst_escape(block.text_content())}\n")
-            elif block.tag == "pre":
-                source.append("```\n" + block.text_content() + "\n```\n")
-            elif block.tag != "table":
-                source.append(_inline(block, notes, TYPST, _typst_escape).strip() + "\n")
-    main = folder / "main.typ"
-    main.write_text("\n".join(source), encoding="utf-8")
-    output = folder / "main.pdf"
-    typst.compile(str(main), output=str(output))
-    return output
+    typst.compile(str(source), output=str(source.with_name("main.pdf")))
 
 
-LATEX = {
-    "note": "\\footnote{{{}}}",
-    "em": "\\emph{{{}}}",
-    "strong": "\\textbf{{{}}}",
-    "code": "\\texttt{{{}}}",
-}
+LATEX_SPECIAL = {"\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
 
 
 def _latex_escape(text: str) -> str:
-    return re.sub(r"([\\#$%&_{}~^])", r"\\\1", text.replace("\n", ""))
+    return re.sub(r"[\\#$%&_{}~^]", lambda m: LATEX_SPECIAL.get(m[0], "\\" + m[0]), text.replace("\n", ""))
 
 
-def _xelatex(booklet: Booklet, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    side = 419.5276 - MEASURE - 0.02
-    body = []
-    for title, html, notes in _chapters(booklet):
-        body.append(f"\\chapter*{{{_latex_escape(title)}}}")
-        for block in html:
-            if block.tag in ("h2", "h3"):
-                body.append(f"\\section*{{{_latex_escape(block.text_content())}}}")
-            elif block.tag == "pre":
-                body.append("\\begin{verbatim}\n" + block.text_content() + "\n\\end{verbatim}")
-            elif block.tag != "table":
-                body.append(_inline(block, notes, LATEX, _latex_escape).strip() + "\n")
-    source = "\n".join(
+def _latex_source(blocks: list[str]) -> str:
+    """xeCJK's defaults (its glue between CJK characters, its space between Han and Latin) on the
+    same page, measure, face and line pitch; notes at the size and pitch Typst and booklet give them."""
+    return "\n".join(
         [
-            "\\documentclass[10pt,twoside]{book}",
+            "\\documentclass[10pt,twoside,openany]{book}",
             (
-                f"\\usepackage[a5paper,textwidth={MEASURE}pt,inner={side * 0.55:.3f}pt,top={595.2756 * 0.095:.3f}pt,"
-                f"bottom={595.2756 * 0.105:.3f}pt]{{geometry}}"
+                f"\\usepackage[a5paper,textwidth={MEASURE}pt,inner={SIDE * 0.55:.3f}pt,top={TOP:.3f}pt,"
+                f"bottom={BOTTOM:.3f}pt]{{geometry}}"
             ),
-            "\\usepackage{xeCJK}",
+            "\\usepackage{xeCJK,indentfirst}",  # indentfirst: Chinese indents a heading's first paragraph too
             "\\setCJKmainfont{Noto Serif CJK SC}\\setCJKsansfont{Noto Sans CJK SC}\\setmainfont{Noto Serif CJK SC}",
             f"\\renewcommand\\normalsize{{\\fontsize{{{SIZE}pt}}{{{PITCH}pt}}\\selectfont}}\\normalsize",
+            f"\\renewcommand\\footnotesize{{\\fontsize{{{NOTE:.4f}pt}}{{{1.5 * NOTE:.4f}pt}}\\selectfont}}",
             "\\parindent=2em\\pagestyle{plain}\\raggedbottom",
             "\\begin{document}",
-            *body,
+            *blocks,
             "\\end{document}",
         ]
     )
-    (folder / "main.tex").write_text(source, encoding="utf-8")
-    for _ in range(2):
-        subprocess.run(
-            ["xelatex", "-interaction=nonstopmode", "-halt-on-error", "main.tex"],
-            cwd=folder,
+
+
+def _latex_compile(source: Path) -> None:
+    for _ in range(2):  # the second run settles the notes and page breaks
+        done = subprocess.run(
+            ["xelatex", "-interaction=nonstopmode", "-halt-on-error", source.name],
+            cwd=source.parent,
             capture_output=True,
-            check=True,
+            text=True,
+            check=False,
         )
-    return folder / "main.pdf"
+        if done.returncode != 0:
+            raise SystemExit(f"{source}: xelatex failed:\n{done.stdout[-2000:]}")
+
+
+TYPST = Setter(
+    name="Typst 0.15",
+    source_name="main.typ",
+    escape=_typst_escape,
+    escape_code=_typst_string,
+    inline={"note": "#footnote[{}]", "em": "#emph[{}]", "strong": "#strong[{}]", "code": '#raw("{}")'},
+    chapter="#pagebreak(weak: true)\n= {}\n",
+    section="== {}\n",
+    code="```\n{}\n```\n",
+    wrap=_typst_source,
+    compile=_typst_compile,
+)
+XELATEX = Setter(
+    name="XeLaTeX + xeCJK",
+    source_name="main.tex",
+    escape=_latex_escape,
+    escape_code=_latex_escape,
+    inline={
+        "note": "\\footnote{{{}}}",
+        "em": "\\emph{{{}}}",
+        "strong": "\\textbf{{{}}}",
+        "code": "\\texttt{{{}}}",
+    },
+    chapter="\\chapter*{{{}}}",
+    section="\\section*{{{}}}",
+    code="\\begin{{verbatim}}\n{}\n\\end{{verbatim}}",
+    wrap=_latex_source,
+    compile=_latex_compile,
+)
+SETTERS = (TYPST, XELATEX)
 
 
 def _write(rows: list[tuple], tools: list[str]) -> None:  # type: ignore[type-arg]
@@ -257,7 +318,14 @@ def _write(rows: list[tuple], tools: list[str]) -> None:  # type: ignore[type-ar
         "",
     ]
     lines += [f"![{name}](justify-{name}.png)" for name in CASES]
-    (ROOT / "bench" / "justify.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = ROOT / "bench" / "justify.md"
+    # What someone saw in the crops is written by hand below this heading, and kept.
+    kept = target.read_text(encoding="utf-8").partition(SEEN)[2] if target.exists() else ""
+    text = "\n".join(lines) + "\n" + (f"\n{SEEN}{kept}" if kept else "")
+    target.write_text(text, encoding="utf-8")
+
+
+SEEN = "## What the crops show"
 
 
 if __name__ == "__main__":
