@@ -31,6 +31,7 @@ from validators import EpubReports, calibre, format_messages
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 NOTES = ROOT / "tests" / "fixtures" / "epub-notes"
+EMPHASIS = ROOT / "tests" / "fixtures" / "emphasis-latin-dotted"
 NS = {
     "x": "http://www.w3.org/1999/xhtml",
     "epub": "http://www.idpf.org/2007/ops",
@@ -87,6 +88,7 @@ def built(
         "kamailio-in-action": kamailio_built.folder,  # the session's build (conftest.py)
         "epub-notes": build(NOTES, tmp / "notes", "pdf", "epub", "html"),
         "epub-notes-plain": build(without_fonts(tmp), tmp / "plain", "pdf", "epub"),
+        "emphasis-latin-dotted": build(EMPHASIS, tmp / "emphasis", "epub"),
     }
     epub_reports.register(*(folder / f"{name}.epub" for name, folder in folders.items()))
     return folders
@@ -115,7 +117,7 @@ def package(epub: Path) -> etree._Element:
         return etree.fromstring(archive.read("EPUB/content.opf"))
 
 
-ALL = ["kamailio-in-action", "epub-notes", "epub-notes-plain"]
+ALL = ["kamailio-in-action", "epub-notes", "epub-notes-plain", "emphasis-latin-dotted"]
 
 
 # --- validators -------------------------------------------------------------------------
@@ -138,6 +140,35 @@ def test_ace_reports_no_violation(built: dict[str, Path], epub_reports: EpubRepo
 
 
 # --- package and documents ----------------------------------------------------------------
+
+
+def test_latin_in_emphasis_gets_no_dot_and_a_call_keeps_its_character(built: dict[str, Path]) -> None:
+    """着重号 under Han characters only: each Latin run of an emphasis is a `span.latin`, which the
+    stylesheet keeps italic and unmarked; each call shares a `span.nobreak` (no line break inside)
+    with the character before it, so it never starts a line (clreq §3.1.7)."""
+    epub = epub_of(built, "emphasis-latin-dotted")
+    chapter = chapters(epub)["ch01.xhtml"]
+    runs = [span.text for span in chapter.iterfind(".//x:em//x:span[@class='latin']", NS)]
+    assert runs == ["Kamailio in Action", "SIP", "RFC 3261", "Kamailio 5.8"]
+    stray = [
+        text
+        for em in chapter.iterfind(".//x:em", NS)
+        for text in em.xpath(
+            ".//text()[not(ancestor::x:span[@class='latin'] or ancestor::x:code)]", namespaces=NS
+        )
+        if re.search("[A-Za-z0-9]", text)
+    ]
+    assert stray == []
+    calls = chapter.xpath("//x:sup[x:a[@epub:type='noteref']]", namespaces=NS)
+    glued = [sup.getparent() for sup in calls]
+    assert calls and all(g.get("class") == "nobreak" and g.text == "手" for g in glued)
+    with zipfile.ZipFile(epub) as archive:
+        css = re.sub(r"/\*.*?\*/", "", archive.read("EPUB/style.css").decode(), flags=re.DOTALL)
+    screen = css[css.index("@media screen") :]
+    assert re.search(r"em span\.latin[^{]*\{[^}]*text-emphasis: none", screen)
+    assert re.search(r'\[data-script="ja"\] em \{[^}]*text-emphasis: filled sesame', screen)
+    assert re.search(r"em span\.latin \{[^}]*font-style: italic", css)
+    assert re.search(r"span\.nobreak \{[^}]*white-space: nowrap", css)
 
 
 def test_package_metadata_is_complete(built: dict[str, Path]) -> None:
@@ -186,7 +217,8 @@ def test_stylesheet_is_one_kindle_converters_accept(built: dict[str, Path]) -> N
     assert not re.search(r"@(supports|import)\b", css)
     rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
     slanted = [sel.strip() for sel, body in rules if re.search(r"font-style:\s*(italic|oblique)", body)]
-    assert all(":lang(" in selector for selector in slanted), slanted  # only Latin text in italics
+    # only Latin text in italics: marked as another language, or a Latin run of an emphasis
+    assert all(":lang(" in selector or "span.latin" in selector for selector in slanted), slanted
     assert any(re.search(r"(^|,)\s*em\s*(,|$)", sel) and "font-style: normal" in body for sel, body in rules)
     assert re.search(r"\bp \{[^}]*text-indent: 2em", css) and "text-align: justify" in css
 

@@ -440,3 +440,119 @@ def test_sibling_rules_reach_across_the_page_anchors() -> None:
         selectors = {s.strip() for rule in re.findall(r"([^{}]+)\{", css) for s in rule.split(",")}
         pairs = {s for s in selectors if re.fullmatch(r"[^+]+ \+ p", s)}
         assert pairs and all(s.replace(" + p", " + .page + p") in selectors for s in pairs), sheet
+
+
+# ---- emphasis, note calls and Latin text (issue 14) ----
+
+SCRIPT_PAGES = {
+    "zh": ROOT / "tests" / "fixtures" / "emphasis-latin-dotted",
+    "ja": ROOT / "tests" / "fixtures" / "emphasis-ja-dotted-under",
+    "en": ROOT / "tests" / "fixtures" / "lang-en",
+    "calls": ROOT / "tests" / "fixtures" / "web-call-starts-a-line",
+}
+# Each emphasis's computed marks and slant, each Latin run's, code's, and any Latin letter or
+# digit of an emphasis left outside a `span.latin` (or code), where it would get a mark.
+EMPHASIS = """() => {
+  const style = e => getComputedStyle(e);
+  const ems = [...document.querySelectorAll('main em')];
+  const stray = [];
+  for (const em of ems) {
+    const walker = document.createTreeWalker(em, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.parentElement.closest('span.latin, code') && /[A-Za-z0-9]/.test(n.data)) stray.push(n.data);
+    }
+  }
+  return {
+    em: ems.map(e => [style(e).textEmphasisStyle, style(e).textEmphasisPosition, style(e).fontStyle]),
+    latin: [...document.querySelectorAll('main em span.latin')].map(
+      e => [e.textContent, style(e).textEmphasisStyle, style(e).fontStyle]),
+    code: [...document.querySelectorAll('main em code')].map(e => style(e).textEmphasisStyle),
+    stray,
+  };
+}"""
+# Each note call drawn on a later line than the character before it (none may be: clreq §3.1.7).
+CALLS_STARTING_A_LINE = """() => {
+  const starts = [];
+  for (const sup of document.querySelectorAll('main sup')) {
+    if (!sup.querySelector('a.noteref') || sup.closest('.note-popover')) continue;
+    const call = [...sup.querySelectorAll('button.note-peek, a.noteref')]
+      .find(e => e.getBoundingClientRect().width > 1);
+    const block = sup.closest('p, li, td, th, dd, dt, blockquote, h2, h3, h4, h5, h6');
+    if (!call || !block) continue;
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    let before = null;
+    for (let n = walker.nextNode(); n && !sup.contains(n); n = walker.nextNode()) {
+      if (n.data.trim()) before = n;
+    }
+    if (!before || /\\s$/.test(before.data)) continue;  // after a typed space a line may break
+    const range = document.createRange();
+    range.setStart(before, before.data.length - 1);
+    range.setEnd(before, before.data.length);
+    const rects = range.getClientRects();
+    const character = rects[rects.length - 1], drawn = call.getBoundingClientRect();
+    if ((drawn.top + drawn.bottom) / 2 > character.bottom) starts.push(before.data.slice(-6) + sup.textContent);
+  }
+  return starts;
+}"""
+
+
+@pytest.fixture(scope="module")
+def script_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("scripts")
+    for key, source in SCRIPT_PAGES.items():
+        result = run_booklet("build", str(source), "--out", str(out / key), "--format", "html")
+        assert result.returncode == 0, result.stderr
+    return {key: out / key / f"{source.name}.html" for key, source in SCRIPT_PAGES.items()}
+
+
+@pytest.mark.parametrize(
+    ("key", "marks", "latin"),
+    [
+        ("zh", ["dot", "under", "normal"], ["Kamailio in Action", "SIP", "RFC 3261", "Kamailio 5.8"]),
+        ("ja", ["sesame", "over", "normal"], ["HorizontalPodAutoscaler"]),
+    ],
+)
+def test_emphasis_marks_han_and_kana_and_latin_keeps_its_italic(
+    browser: Browser, script_pages: dict[str, Path], key: str, marks: list[str], latin: list[str]
+) -> None:
+    """着重号 under each Han character in Chinese, 傍点 (sesame) over each character in Japanese;
+    Latin inside the emphasis gets no mark and stays italic, code gets no mark (the body's
+    emphasis and the same note's, in its popover and in the notes list)."""
+    opened = open_page(browser, script_pages[key], DESKTOP)
+    found = opened.page.evaluate(EMPHASIS)
+    opened.page.context.close()
+    assert found["em"] and all(style == marks for style in found["em"]), found["em"]
+    assert sorted({run for run, _, _ in found["latin"]}) == sorted(latin)
+    assert all(style == ["none", "italic"] for _, *style in found["latin"]), found["latin"]
+    assert found["code"] == (["none"] if key == "zh" else [])
+    assert found["stray"] == []
+
+
+@pytest.mark.parametrize("width", [320, 375, 414, 768, 1024, 1280])
+def test_a_note_call_never_starts_a_line(browser: Browser, script_pages: dict[str, Path], width: int) -> None:
+    """Sixty calls at six widths: each is drawn on the line of the character before it."""
+    opened = open_page(browser, script_pages["calls"], {"width": width, "height": 900})
+    calls = opened.page.evaluate("document.querySelectorAll('main sup a.noteref').length")
+    starts = opened.page.evaluate(CALLS_STARTING_A_LINE)
+    opened.page.context.close()
+    assert calls > 50 and starts == []
+
+
+def test_latin_text_is_ragged_and_hyphenated_and_cjk_justified(
+    browser: Browser, script_pages: dict[str, Path]
+) -> None:
+    """English: ragged right with hyphenation (a justified screen measure without a dictionary
+    opened gaps of an em between words), about 65 characters a line; Chinese stays justified."""
+    style = (
+        "(() => { const p = document.querySelector('main p'), s = getComputedStyle(p);"
+        " return [document.documentElement.lang, s.textAlign, s.hyphens,"
+        " p.clientWidth / parseFloat(s.fontSize)]; })()"
+    )
+    opened = open_page(browser, script_pages["en"], DESKTOP)
+    lang, align, hyphens, measure = opened.page.evaluate(style)
+    opened.page.context.close()
+    assert (lang, align, hyphens) == ("en", "left", "auto") and 30 <= measure <= 33, measure
+    opened = open_page(browser, script_pages["zh"], DESKTOP)
+    lang, align, hyphens, measure = opened.page.evaluate(style)
+    opened.page.context.close()
+    assert (lang, align, hyphens) == ("zh-CN", "justify", "manual") and 35 <= measure <= 40, measure

@@ -4,9 +4,10 @@ Takes the model and the build date, and renders the title page and one XHTML doc
 chapter (`render_documents`); then, with the print pagination (element id → printed page),
 returns every content document in spine order (`finish_documents`) —
 cover, title page, contents (the navigation document), chapters — and the page
-breaks placed. In the chapters, footnote calls get their EPUB 3 semantics, a
-link to an id in another chapter gets that chapter's file name, and a page-break
-marker goes before the first block of each printed page.
+breaks placed. In the chapters, footnote calls get their EPUB 3 semantics and stay
+with the character before them, a link to an id in another chapter gets that chapter's
+file name, the Latin runs of a CJK emphasis are marked (no emphasis dots, italic), and a
+page-break marker goes before the first block of each printed page.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from lxml import etree
 from booklet.epub.check import KINDLE_TOC_DEPTH
 from booklet.model import Booklet, Heading
 from booklet.pages import page_openings
-from booklet.scripts import PICTOGRAPH_RANGES, join_names
-from booklet.theme import fragment, notes, render_template
+from booklet.scripts import PICTOGRAPH_RANGES, join_names, writing_system
+from booklet.theme import fragment, mark_latin_emphasis, notes, render_template
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -103,6 +104,8 @@ def finish_documents(
     for document in rendered:
         _mark_pictographs(trees[document.file_name])
     for document in rendered[1:]:
+        if writing_system(booklet.metadata.language) != "other":
+            mark_latin_emphasis(trees[document.file_name])  # its Latin runs in italics, without dots
         _mark_noterefs(trees[document.file_name])
         breaks.extend(_insert_page_breaks(trees[document.file_name], document.file_name, openings))
     _qualify_links(trees)

@@ -6,7 +6,9 @@ or block opens each printed page (`pages.py`, shared with the EPUB's page list).
 openings, and returns a copy whose chapter bodies fit the page: every image has its data:
 URL, so the page stands alone; the book title is the page's `h1` and chapter titles are `h2`, so body
 headings move one level down; an empty anchor `<span id="p12">` stands before the block
-that opens printed page 12; each footnote call gets a popover button beside
+that opens printed page 12; in CJK text each Latin run of an emphasis is marked (italic, no
+emphasis dots: `theme.mark_latin_emphasis`); each footnote call shares a no-break span with
+the character before it, so it never starts a line, and gets a popover button beside
 its link, and the note itself is copied into a popover after the call's block,
 so the note opens next to its call with no script (HTML popover API).
 """
@@ -21,7 +23,8 @@ from lxml import html as lxml_html
 
 from booklet import pages as print_pages
 from booklet.model import Booklet, Chapter, Footnote
-from booklet.theme import fragment_tree
+from booklet.scripts import writing_system
+from booklet.theme import fragment_tree, mark_latin_emphasis
 from booklet.theme import labels as interface_words
 
 
@@ -41,7 +44,10 @@ def shape_for_web(
     words = interface_words(booklet.metadata.language)
     # What a screen reader says for a call's button, the popover's link to the notes, a table.
     labels = (words["note"], words["all_notes"], words["close"], words["table"])
-    chapters = tuple(_shape_chapter(chapter, labels, sources, openings or {}) for chapter in booklet.chapters)
+    cjk = writing_system(booklet.metadata.language) != "other"
+    chapters = tuple(
+        _shape_chapter(chapter, labels, sources, openings or {}, cjk) for chapter in booklet.chapters
+    )
     return dataclasses.replace(booklet, chapters=chapters)
 
 
@@ -50,14 +56,18 @@ def _shape_chapter(
     labels: tuple[str, str, str, str],
     sources: Mapping[str, str],
     openings: Mapping[str, int],
+    cjk: bool,
 ) -> Chapter:
-    footnotes = tuple(_inline_note_images(note, sources) for note in chapter.footnotes)
+    footnotes = tuple(_shape_note(note, sources, cjk) for note in chapter.footnotes)
     chapter = dataclasses.replace(chapter, footnotes=footnotes)
     root = fragment_tree(chapter.html)
     _inline_images(root, sources)
     _mark_pages(root, openings)  # first: the blocks are still the top-level ones the PDF reports
     _demote_headings(root)
     _scroll_tables(root, labels[3])
+    if cjk:
+        mark_latin_emphasis(root)
+    _glue_calls(root)
     links = _links_by_id(root)  # looked up once: a search per call made 1,200 notes take seconds
     for note in chapter.footnotes:
         for call_id in note.calls:
@@ -107,12 +117,15 @@ def _inline_images(root: lxml_html.HtmlElement, sources: Mapping[str, str]) -> N
             image.set("src", src)
 
 
-def _inline_note_images(note: Footnote, sources: Mapping[str, str]) -> Footnote:
-    """A note holding an image gets its data: URL too (most hold none, and keep their markup as is)."""
-    if "<img" not in note.html:
+def _shape_note(note: Footnote, sources: Mapping[str, str], cjk: bool) -> Footnote:
+    """A note holding an image gets its data: URL too, one holding CJK emphasis its Latin runs
+    marked; most notes hold neither, and keep their markup as is."""
+    if "<img" not in note.html and not (cjk and "<em" in note.html):
         return note
     root = fragment_tree(note.html)
     _inline_images(root, sources)
+    if cjk:
+        mark_latin_emphasis(root)
     html = (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="xml") for child in root
     )
