@@ -11,6 +11,7 @@ took the suite 38 s and exercised no other path.)
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -47,6 +48,28 @@ def test_the_fixes_are_in_place_for_the_pinned_versions() -> None:
     assert upstream.carry_fixes()
     assert "_booklet_first_occurrences" in weasyprint.layout.page.make_page.__code__.co_names
     assert "_booklet_lookups_of" in weasyprint.document.layout_document.__code__.co_names  # imported by name
+    assert "get_hb_object_data" not in weasyprint.pdf.fonts.Font.__init__.__code__.co_names
+    assert isinstance(weasyprint.pdf.fonts.Font.__dict__["file_content"], property)
+
+
+# Run in a new process: WeasyPrint is imported already in this one.
+IMPORT_COUNTING_LOOKUPS = """
+import ctypes.util, sys
+asked = []
+ctypes.util.find_library = lambda name: asked.append(name)
+import booklet.pdf
+import weasyprint.text.ffi as ffi
+assert ffi.pango is not None and ffi.harfbuzz_subset is not None
+print(len(asked), "weasyprint" in sys.modules)
+"""
+
+
+def test_weasyprint_loads_its_libraries_without_searching() -> None:
+    """Fix 9: no `find_library` (an ldconfig, a gcc and an ld run each) while WeasyPrint imports."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_COUNTING_LOOKUPS], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["0", "True"]
 
 
 def test_another_version_is_left_alone(without_fixes: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,16 +17,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import unquote
 
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import Booklet, Step
 from booklet.pdf.compact import Compactor, compact_cid_fonts
-from booklet.pdf.copytext import drop_elastic_points
-from booklet.pdf.upstream import carry_fixes
+from booklet.pdf.upstream import carry_fixes, library_names
+
+with library_names():  # WeasyPrint's libraries by their Linux names, looked up no further (upstream.py)
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from booklet.pdf.copytext import drop_elastic_points  # imports WeasyPrint too
 
 # Relative URLs in the print document resolve against this; the fetcher below answers them.
 BASE_URL = "https://booklet.invalid/"

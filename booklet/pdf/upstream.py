@@ -44,17 +44,35 @@ with byte-identical output (WeasyPrint 70.0, pydyf 0.13.0, Python 3.11).
    other page for fixed boxes (`pages[:i]`, `pages[i + 1:]`): pages × pages. Fix: list the
    pages that have fixed boxes once.
 
+And one cost on every document, however short, found on a booklet of 14 chapters:
+
+8. `pdf/fonts.py`, `Font.__init__` copies the whole font file (the HarfBuzz face's blob)
+   into Python bytes for every font the document draws: for Noto Serif CJK, a 26 MB
+   collection, for each size and weight it is drawn in. A font that is subset (every font
+   but one used in a form) never reads that copy: `subset` works on the HarfBuzz face and
+   replaces `file_content` with the subset. Fix: `file_content` read from the face when first
+   used. On a booklet of 14 chapters drawn in six fonts: 0.3 CPU s of 3.4 and 150 MB of
+   the peak memory.
+9. `text/ffi.py`, `_dlopen`, on import: each library is tried under the names every
+   platform gives it, the Linux one (`libpango-1.0.so.0`) after three others. cffi hands
+   each name it cannot open to `ctypes.util.find_library`, which on Linux runs `ldconfig -p`,
+   then gcc and ld: 215 processes and 0.2–0.3 CPU s on every `import weasyprint` here, only
+   to load the libraries the Linux names load. Fix (booklet's side, `library_names`): while
+   WeasyPrint imports, on Linux, `find_library` finds nothing, so the soname is what loads.
+
 Measured (CPU seconds of a whole booklet build, PDF and EPUB and web page, all seven fixes
 against none, in one run; figures in bench/results.md): see `MEASURED` below.
 """
 
 from __future__ import annotations
 
+import ctypes.util
 import inspect
 import itertools
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FunctionType, ModuleType
 from typing import Any
@@ -62,7 +80,7 @@ from typing import Any
 PINNED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
 MEASURED = "see bench/results.md, 'Carried WeasyPrint fixes'"
 
-__all__ = ["carry_fixes", "drop_fixes"]
+__all__ = ["carry_fixes", "drop_fixes", "library_names"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +157,12 @@ _EDITS = (
         ),
     ),
     _Edit(
+        "8: a copy of the font file per font",
+        "weasyprint.pdf.fonts",
+        "Font.__init__",
+        (("    self.file_content = get_hb_object_data(self.hb_face)\n", ""),),
+    ),
+    _Edit(
         "#578 (6, 7: lookups per box, bookmarks, fixed boxes)",
         "weasyprint.layout",
         "layout_document",
@@ -203,6 +227,9 @@ def carry_fixes() -> bool:
     for edit, function in made:
         _install(edit, function)
     _replace(pydyf.PDF, "page_references", property(_page_references))
+    from weasyprint.pdf.fonts import Font
+
+    _replace(Font, "file_content", property(_file_content, _set_file_content))
     return True
 
 
@@ -217,6 +244,29 @@ def drop_fixes() -> None:
 
 
 _MISSING = object()
+
+
+@contextmanager
+def library_names() -> Iterator[None]:
+    """While WeasyPrint imports on Linux, its libraries are loaded by their sonames alone (fix 9).
+
+    Each of WeasyPrint's lists of names holds the Linux soname, which `dlopen` finds by the
+    same search as the system's loader; the names before it are other platforms', and each
+    would cost `find_library` an ldconfig, a gcc and an ld run to learn nothing new.
+    """
+    if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
+        yield
+        return
+    original = ctypes.util.find_library
+    ctypes.util.find_library = _find_nothing
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def _find_nothing(name: str) -> None:
+    return None
 
 
 def _replace(owner: Any, attribute: str, value: Any) -> None:
@@ -273,6 +323,20 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
         references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
         cached = pdf.__dict__["_booklet_page_references"] = (kids, len(kids), references)
     return cached[2]  # type: ignore[no-any-return]
+
+
+def _file_content(font: Any) -> bytes | None:
+    """The font file, read from its HarfBuzz face when first asked for (fix 8), as `Font.__init__` did."""
+    if "_booklet_file_content" not in font.__dict__:
+        from weasyprint.text.fonts import get_hb_object_data
+
+        font.__dict__["_booklet_file_content"] = get_hb_object_data(font.hb_face)
+    data: bytes | None = font.__dict__["_booklet_file_content"]
+    return data
+
+
+def _set_file_content(font: Any, data: bytes | None) -> None:
+    font.__dict__["_booklet_file_content"] = data
 
 
 class _FirstOccurrences:
