@@ -25,9 +25,9 @@ from booklet import files
 from booklet.assets import Asset, Assets, cover_asset
 from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
-from booklet.epub import check_written_epub, write_epub
+from booklet.epub import check_written_epub, font_subsets, write_epub
 from booklet.errors import BookletError, Diagnostics
-from booklet.fonts import cached_compact, cached_subset
+from booklet.fonts import cached_compact, cached_subset, subset_is_cached
 from booklet.model import FORMATS, PAGE_GEOMETRY, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
@@ -219,20 +219,22 @@ def read_assets(booklet: Booklet) -> Assets:
 def _make_epub_fonts_aside(
     booklet: Booklet, assets: Assets, built_at: datetime
 ) -> multiprocessing.process.BaseProcess | None:
-    """On a second core, make the EPUB's font subsets while this process lays out the PDF.
+    """On a second core, make the EPUB's font subsets that the cache lacks while this process
+    lays out the PDF.
 
-    Subsetting a CJK font for new text takes seconds. The child makes the EPUB with a
-    stand-in page list of one page (the real one adds only page numbers, digits the subsets
-    always hold), which leaves the subsets in the cache under the same characters; the EPUB
-    made after the PDF finds them there. Its EPUB is dropped.
+    Subsetting a CJK font for new text takes seconds. The subsets wanted are known before the
+    layout (`font_subsets`); a child makes those the user's cache lacks, and the EPUB made after
+    the PDF finds them there. When the cache holds them all (a rebuild), no child is started:
+    one would cost CPU time for nothing (a forked process copies the pages it touches).
     Only a single-threaded process forks (the command line): in the preview's, another
     thread could hold a lock the child would wait on forever.
     """
     if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or not _single_threaded():
         return None
-    helper = multiprocessing.get_context("fork").Process(
-        target=_make_epub_fonts, args=(booklet, assets, built_at), daemon=True
-    )
+    missing = [wanted for wanted in font_subsets(booklet, assets, built_at) if not subset_is_cached(*wanted)]
+    if not missing:
+        return None
+    helper = multiprocessing.get_context("fork").Process(target=_make_subsets, args=(missing,), daemon=True)
     helper.start()
     return helper
 
@@ -242,10 +244,11 @@ def _single_threaded() -> bool:
     return all(t is threading.current_thread() or t.name == PROGRESS_THREAD for t in threading.enumerate())
 
 
-def _make_epub_fonts(booklet: Booklet, assets: Assets, built_at: datetime) -> None:
+def _make_subsets(wanted: list[tuple[str, str, str]]) -> None:
     """The child's work; multiprocessing ends it with `os._exit` (no handler of the parent's runs twice)."""
     try:
-        write_epub(booklet, assets, built_at, {booklet.chapters[0].id: 1}, cached_subset)
+        for family, face, characters in wanted:
+            cached_subset(family, face, characters)
     except BaseException:  # noqa: BLE001 - silently: the parent makes the subsets itself and reports any error
         return
 

@@ -24,7 +24,7 @@ def cache_dir() -> Path:
 
 def cached(kind: str, key: str, suffix: str, make: Callable[[], bytes]) -> bytes:
     """`make()`'s bytes, kept in the user's cache under a digest of `key`."""
-    path = cache_dir() / kind / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
+    path = _path(kind, key, suffix)
     if path.is_file():
         return path.read_bytes()
     data = make()
@@ -34,6 +34,15 @@ def cached(kind: str, key: str, suffix: str, make: Callable[[], bytes]) -> bytes
     except OSError:
         pass
     return data
+
+
+def is_cached(kind: str, key: str, suffix: str) -> bool:
+    """Whether `cached` would find these bytes in the cache."""
+    return _path(kind, key, suffix).is_file()
+
+
+def _path(kind: str, key: str, suffix: str) -> Path:
+    return cache_dir() / kind / f"{hashlib.sha256(key.encode()).hexdigest()}{suffix}"
 
 
 def file_key(face: tuple[Path, int]) -> str:

@@ -17,10 +17,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from booklet.cache import cached, file_key
+from booklet.cache import cached, file_key, is_cached
 from booklet.errors import BookletError
 
 SUBSET_VERSION = "2"  # 2: head.modified is the font's own, not the time of subsetting
@@ -82,8 +81,17 @@ def _emoji_cmap() -> frozenset[int]:
 def cached_subset(family: str, face: str, characters: str) -> bytes:
     """The EPUB's font subset, from the user's cache when this font file and these characters were seen before."""
     path, index = font_face(family + FACE_STYLES[face])
-    key = "\0".join((file_key((path, index)), SUBSET_VERSION, characters))
+    key = _subset_key(family, face, characters)
     return cached("fonts", key, ".otf", lambda: subset_font(path.read_bytes(), index, characters))
+
+
+def subset_is_cached(family: str, face: str, characters: str) -> bool:
+    """Whether `cached_subset` would find this subset in the user's cache."""
+    return is_cached("fonts", _subset_key(family, face, characters), ".otf")
+
+
+def _subset_key(family: str, face: str, characters: str) -> str:
+    return "\0".join((file_key(font_face(family + FACE_STYLES[face])), SUBSET_VERSION, characters))
 
 
 def cached_compact(font: bytes, compact: Callable[[bytes], bytes | None], made_by: bytes) -> bytes | None:
@@ -100,6 +108,8 @@ def subset_font(font: bytes, index: int, characters: str) -> bytes:
     names stay (the family name is the font's licence-required identity), hinting goes:
     e-readers rasterise at their own sizes and it would only add weight.
     """
+    from fontTools import subset  # a fifth of a second to import: a web page alone never needs it
+
     options = subset.Options()
     options.name_IDs = ["*"]
     options.name_languages = ["*"]

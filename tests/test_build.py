@@ -9,13 +9,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import weasyprint.document
 from lxml import etree
 from lxml import html as lxml_html
 
-from booklet.build import report_layout
+import booklet.pdf
+from booklet.build import FORMATS, build, read_assets, report_layout
+from booklet.content import load_booklet
+from booklet.epub import font_subsets, write_epub
 from booklet.errors import Diagnostics
+from booklet.fonts import cached_subset, subset_is_cached
 from booklet.model import PrintedPdf
-from conftest import Built
+from booklet.pdf import write_pdf
+from conftest import BUILT_AT, Built
 
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
@@ -248,3 +254,74 @@ def test_weasyprint_warnings_are_the_authors_warnings() -> None:
     assert [str(w) for w in diagnostics.warnings] == [
         "booklet: warning: WeasyPrint: Ignored `colour: red` at 3:1, unknown property."
     ]
+
+
+# A web page alone: no part of the PDF's machinery is imported (issue 15: a cold start loads what it needs).
+WEB_PAGE_ALONE = """
+import sys
+from booklet.cli import main
+status = main(["build", sys.argv[1], "--format", "html", "--quiet", "--out", sys.argv[2]])
+loaded = sorted({name.split(".")[0] for name in sys.modules} & {"weasyprint", "pydyf", "cffi"})
+print(status, loaded, "fontTools.subset" in sys.modules)
+"""
+
+
+def test_a_web_page_alone_imports_no_weasyprint(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", WEB_PAGE_ALONE, str(KAMAILIO), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split("\n")[0] == "0 [] False"
+    assert (tmp_path / "kamailio-in-action.html").is_file()
+
+
+@pytest.mark.parametrize(("formats", "drawn"), [(FORMATS, 1), (("epub",), 0), (("pdf",), 1)])
+def test_one_layout_per_build_and_a_pdf_drawn_only_when_wanted(
+    formats: tuple[str, ...], drawn: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The EPUB's page list comes from the PDF's layout (one for both); an EPUB alone is paginated, not drawn."""
+    counts = {"layout": 0, "drawn": 0}
+
+    def counted(name: str, function):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            counts[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(booklet.pdf, "lay_out", counted("layout", booklet.pdf.lay_out))
+    monkeypatch.setattr(
+        weasyprint.document.Document, "write_pdf", counted("drawn", weasyprint.document.Document.write_pdf)
+    )
+    fixture = ROOT / "tests" / "fixtures" / "image-local"
+    written = build(fixture, tmp_path, formats, BUILT_AT, Diagnostics())
+    assert {output.path.suffix for output in written} >= {f".{kind}" for kind in formats}
+    assert counts == {"layout": 1, "drawn": drawn}
+
+
+@pytest.mark.parametrize("name", ["kamailio", "lang-ja", "mixed"])
+def test_the_font_subsets_known_before_the_layout_are_those_the_epub_embeds(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """`build` asks for the EPUB's subsets before the print layout (a child makes those the cache
+    lacks, on the other core): they must be the ones the EPUB made with the real page list asks
+    for. After a build they are all in the cache, so a rebuild starts no child."""
+    if name == "kamailio":
+        built: Built = request.getfixturevalue("kamailio_built")
+        source, pages = built.booklet, built.printed.pages
+    else:
+        source = load_booklet(ROOT / "tests" / "fixtures" / name, Diagnostics())
+        pages = write_pdf(source, read_assets(source), BUILT_AT, paginate_only=True).pages
+    assets = read_assets(source)
+    asked: list[tuple[str, str, str]] = []
+
+    def recorded(family: str, face: str, characters: str) -> bytes:
+        asked.append((family, face, characters))
+        return cached_subset(family, face, characters)
+
+    write_epub(source, assets, BUILT_AT, pages, recorded)
+    assert asked, "the booklet embeds fonts"
+    assert list(font_subsets(source, assets, BUILT_AT)) == asked
+    assert all(subset_is_cached(*wanted) for wanted in asked)

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from booklet.assets import Assets
 from booklet.epub.check import check_epub, check_written_epub
-from booklet.epub.documents import EpubDocument, cover_alt, finish_documents, render_documents
+from booklet.epub.documents import Content, EpubDocument, cover_alt, finish_documents, render_documents
 from booklet.epub.package import package_epub
 from booklet.fonts import EMOJI_FACE, EMOJI_FAMILY, FONT_FACES, FONT_FAMILIES
 from booklet.model import Booklet
 from booklet.scripts import CJK_RANGES, cjk_system_of, is_cjk_character, is_pictograph, writing_system
 from booklet.theme import render_template, stylesheet
 
-__all__ = ["check_epub", "check_written_epub", "cover_alt", "write_epub"]
+__all__ = ["check_epub", "check_written_epub", "cover_alt", "font_subsets", "write_epub"]
 
 # A custom property in the author's style.css (`--cover-ink: #fff;`, for the cover and the web page).
 CUSTOM_PROPERTY = re.compile(r"(?<![\w-])--[\w-]+\s*:[^;{}]*;?")
@@ -48,22 +49,14 @@ def write_epub(
     files = {asset.href: asset.data for asset in assets.all()}
     cover_href = assets.cover.href
     content = finish_documents(booklet, documents, pages or {}, cover_href)
-    characters = _characters(content.documents)
-    pictographs = "".join(c for c in characters if is_pictograph(c))
-    system: str | None = writing_system(booklet.metadata.language)
-    latin = system == "other"
-    if latin:  # the reader's own Latin faces (real italics); a CJK face only for CJK text
-        characters = "".join(c for c in characters if is_cjk_character(c))
-        system = cjk_system_of(characters) if characters else None
-    embedded = None
-    if subset_fonts is not None and booklet.metadata.embed_fonts and system is not None:
-        embedded = FONT_FAMILIES[system][0]
-        for face, _, href in FONT_FACES:
-            files[href] = subset_fonts(embedded, face, characters)
-    emoji_href = None
-    if subset_fonts is not None and booklet.metadata.embed_fonts and pictographs:
-        emoji_href = EMOJI_FACE
-        files[emoji_href] = subset_fonts(EMOJI_FAMILY, "regular", pictographs)
+    fonts = _fonts(booklet, content)
+    if subset_fonts is not None:
+        for href, family, face, characters in fonts.subsets:
+            files[href] = subset_fonts(family, face, characters)
+    embedded = fonts.embedded if subset_fonts is not None else None
+    emoji = subset_fonts is not None and any(href == EMOJI_FACE for href, *_ in fonts.subsets)
+    emoji_href = EMOJI_FACE if emoji else None
+    system, latin = fonts.system, fonts.latin
     css = (
         render_template(
             "epub_fonts.css.j2",
@@ -78,6 +71,44 @@ def write_epub(
         + css
     )
     return package_epub(booklet, content, css, files, cover_href, built_at)
+
+
+def font_subsets(booklet: Booklet, assets: Assets, built_at: datetime) -> tuple[tuple[str, str, str], ...]:
+    """The font subsets `write_epub` asks `subset_fonts` for, (family, face, characters), known before
+    the print layout: with a page list of one page, whose characters the real one adds nothing to
+    (its page numbers are digits, which every subset holds)."""
+    content = finish_documents(
+        booklet, render_documents(booklet, built_at), {booklet.chapters[0].id: 1}, assets.cover.href
+    )
+    return tuple(
+        (family, face, characters) for _, family, face, characters in _fonts(booklet, content).subsets
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Fonts:
+    """The faces the EPUB embeds (when `embed_fonts`): `subsets` as (file, family, face, characters)."""
+
+    system: str | None  # the CJK writing system of the text, if any (`other`: Latin, no CJK face)
+    latin: bool  # a Latin booklet: the reader's own faces, a CJK face only for CJK text
+    embedded: str | None  # the CJK family embedded
+    subsets: tuple[tuple[str, str, str, str], ...]
+
+
+def _fonts(booklet: Booklet, content: Content) -> _Fonts:
+    characters = _characters(content.documents)
+    pictographs = "".join(c for c in characters if is_pictograph(c))
+    system: str | None = writing_system(booklet.metadata.language)
+    latin = system == "other"
+    if latin:  # the reader's own Latin faces (real italics); a CJK face only for CJK text
+        characters = "".join(c for c in characters if is_cjk_character(c))
+        system = cjk_system_of(characters) if characters else None
+    embed = booklet.metadata.embed_fonts
+    embedded = FONT_FAMILIES[system][0] if embed and system is not None else None
+    subsets = [(href, embedded, face, characters) for face, _, href in FONT_FACES if embedded]
+    if embed and pictographs:
+        subsets.append((EMOJI_FACE, EMOJI_FAMILY, "regular", pictographs))
+    return _Fonts(system, latin, embedded, tuple(subsets))
 
 
 def _unicode_range() -> str:
