@@ -506,6 +506,20 @@ def test_kindle_keeps_the_embedded_fonts(
     assert len(re.findall(r"src: url\(kindle:embed:\w+\) format\(\"opentype\"\)", css)) == 2
 
 
+@pytest.mark.parametrize("name", ["kamailio-in-action", "epub-notes"])
+def test_kindle_keeps_the_cjk_typography(kindle: dict[str, tuple[str, Path, Path]], name: str) -> None:
+    """The AZW3's stylesheet still holds what the EPUB's screen rules ask of CJK text (calibre
+    resolves them onto each element's class): strict line breaking, the quarter em where Han meets
+    Latin and trimmed punctuation where readers have them, calls kept with their character, and
+    the emphasis dots."""
+    css = "".join(p.read_text(encoding="utf-8") for p in (kindle[name][1] / "flows").glob("*.txt"))
+    assert "line-break: strict" in css
+    assert "text-autospace: normal" in css and "text-spacing-trim: space-first" in css
+    assert re.search(r"\.nobreak \{[^}]*white-space: nowrap", css)
+    if name == "epub-notes":  # *强调的文字*
+        assert re.search(r"\{[^}]*-webkit-text-emphasis: filled dot;[^}]*font-style: normal", css)
+
+
 # --- the release check (booklet check) --------------------------------------------------
 
 
