@@ -76,10 +76,40 @@ def test_a_space_typed_beside_full_width_punctuation_or_between_cjk_characters_g
     assert classes.count("jq") == 1  # runtime 等: a typed space where Latin meets Han stays
 
 
-def test_a_url_in_the_text_breaks_after_its_separators_and_is_not_spaced_out() -> None:
-    paragraph = _typeset("<p>见https://github.com/example/booklet_x/issues。</p>").find(".//p")
+def test_a_url_in_the_text_breaks_between_any_two_characters_and_is_not_spaced_out() -> None:
+    """As xurl lets it, except inside the scheme and before a mark kinsoku keeps from a line's
+    start: a line ending inside a URL does not leave its few points the slack of a whole part."""
+    paragraph = _typeset("<p>见https://github.com/example/b_x/issues。</p>").find(".//p")
     url = next(span for span in paragraph.iter("span") if span.get("class") == "url")
-    assert url.text == "https://github.\u200bcom/\u200bexample/\u200bbooklet_\u200bx/\u200bissues"
+    assert (
+        url.text.replace("\u200b", "|") == "https://|g|i|t|h|u|b.|c|o|m|/|e|x|a|m|p|l|e|/|b|_|x|/|i|s|s|u|e|s"
+    )
+    assert " " not in url.text  # no elastic point: a URL is never spaced out
+
+
+def test_a_latin_word_in_cjk_text_breaks_at_its_hyphenation_points_and_a_long_name_between_its_words() -> (
+    None
+):
+    paragraph = _typeset(
+        "<p>为HorizontalPodAutoscaler和DaemonSet对象，在Kubernetes v1.33中见/zh-cn/docs/x。</p>"
+    ).find(".//p")
+    text = paragraph.text_content()
+    assert "Hor\xadi\xadzon\xadtal\u200bPod\u200bAu\xadtoscaler" in text  # a name: its words, then syllables
+    assert "DaemonSet" in text  # a short camel-case name stays whole (pyphen: Dae-mon-Set)
+    assert "Ku\xadber\xadnetes" in text and "v1.33" in text  # a version number never breaks
+    assert "/zh-cn/\u200bdocs/\u200bx" in text  # a path breaks after its separators, unhyphenated
+
+
+def test_a_line_end_comma_or_full_stop_carries_its_blank_half_in_its_point() -> None:
+    """`，。、` and the elastic point after it in one `.lc` (print.css: the mark half-width, the
+    point half an em), so that at a line's end, where the point goes, the mark is half-width."""
+    paragraph = _typeset("<p>甲，乙。丙、丁。”戊</p>").find(".//p")
+    assert [span.text for span in paragraph.iter("span") if span.get("class") == "lc"] == [
+        "， ",
+        "。 ",
+        "、 ",
+    ]
+    assert [span.text for span in paragraph.iter("span") if span.get("class") == "halt"] == ["。"]
 
 
 def test_a_links_address_follows_its_text_unless_it_is_the_text() -> None:
@@ -94,8 +124,9 @@ def test_a_links_address_follows_its_text_unless_it_is_the_text() -> None:
         "https://zh.wikipedia.org/wiki/%E6%95%B8",  # as written: no Han inside an address
     ]
     assert "（https://" in re.sub("[ \u200b]", "", paragraph.text_content())  # brackets at the text's size
-    assert addresses[0].startswith("https:// k")  # no break inside the scheme
-    assert "d o c s" in addresses[0]  # an elastic point between any two characters
+    assert addresses[0].startswith("https://\u200bk")  # no break inside the scheme
+    assert "d\u200bo\u200bc\u200bs" in addresses[0]  # a zero-width space between any two characters
+    assert " " not in addresses[0]  # no elastic point: an address is never spaced out
 
 
 def test_in_english_a_links_address_breaks_at_zero_width_spaces() -> None:

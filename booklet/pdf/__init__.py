@@ -17,9 +17,10 @@ cover (page 1), and they are the numbers printed in the page corners and in the 
 a number that is not printed (cover, title page, blank pages) still counts.
 
 Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
-spaces, punctuation, line breaking), then `layout` (WeasyPrint, with `compact` as its
-finisher, and `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
-documents). `impose` turns the bytes into a print-at-home booklet.
+spaces, punctuation, line breaking; with `points` and `wordbreaks`), then `layout`
+(WeasyPrint, with `compact` as its finisher, `upstream`: fixes carried for WeasyPrint's own
+superlinear spots on long documents, and `justify`: a line of CJK text stretched between
+its characters when its elastic points are few). `impose` turns the bytes into a print-at-home booklet.
 """
 
 from __future__ import annotations

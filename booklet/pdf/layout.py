@@ -3,7 +3,8 @@
 Takes the print document and the files it refers to (cover, images); returns the PDF's
 bytes and, for each element id, the page it landed on. Nothing is fetched from the
 network: every URL the document names must be one of the resources given. Importing this
-module puts the fixes of `upstream` in place (WeasyPrint 70.0 and pydyf 0.13.0 only).
+module puts the fixes of `upstream` and the justification of `justify` in place (WeasyPrint
+70.0 and pydyf 0.13.0 only).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.model import Booklet, Step
 from booklet.pdf.compact import Compactor, compact_cid_fonts
+from booklet.pdf.justify import justify_between_characters
 from booklet.pdf.upstream import carry_fixes, library_names
 
 with library_names():  # WeasyPrint's libraries by their Linux names, looked up no further (upstream.py)
@@ -34,6 +36,7 @@ with library_names():  # WeasyPrint's libraries by their Linux names, looked up 
 BASE_URL = "https://booklet.invalid/"
 
 carry_fixes()  # WeasyPrint 70.0 and pydyf 0.13.0 on long documents (upstream.py); other versions: nothing
+justify_between_characters()  # WeasyPrint 70.0: a line of few elastic points stretches between its letters too
 
 
 class PageOverflow(Exception):

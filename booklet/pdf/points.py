@@ -17,10 +17,14 @@ No point goes before a character that may not start a line or after one that may
 call never starts a line. The points are drawn from a font of their own (print.css marks the
 block's text with a `font-variation-settings` axis that `copytext` looks for) so that the PDF's
 text holds none of them: `copytext` takes their glyphs out of the content streams.
-A URL in the text (`<span class="url">`) breaks after `/ . - _ ? & = #` (a zero-width space:
-a URL is never spaced out, so a line ending inside one may end short of the edge). A space
-typed beside full-width punctuation or between two CJK characters goes (`，`, `。`, `（`
-carry their own blank half).
+A URL in the text (`<span class="url">`) may break between any two characters (a zero-width
+space: a URL is never spaced out), a Latin word at its hyphenation points and a long
+camel-case name between its words (`wordbreaks`), so that no line is left with the slack of
+a whole word. A `，。、` before a point is set with it in `<span class="lc">`: print.css sets
+the mark half-width and gives the point its blank half, so that at a line's end, where
+WeasyPrint drops the point, the mark is half-width and the line fits half an em more before
+it widens (clreq §3.1.6). A space typed beside full-width punctuation or between two CJK
+characters goes (`，`, `。`, `（` carry their own blank half).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
+from booklet.pdf.wordbreaks import break_address, break_words
 from booklet.scripts import (
     CLOSING,
     DASHES,
@@ -51,22 +56,23 @@ _IDEOGRAPHIC = re.compile(f"[{HAN}\u3041-\u309f\u30a1-\u30ff]")
 _LATIN = re.compile(f"[{LATIN}]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n]+")
-# A space typed beside full-width punctuation (which carries its own blank half) or between two
-# Han characters or kana (MDN's `{{HTMLElement("dl")}} 要素`, once the macro prints nothing): a
+# A space (or a line break of the source) typed beside full-width punctuation (which carries
+# its own blank half) or between two Han characters or kana (MDN's `{{HTMLElement("dl")}} 要素`, once the macro prints nothing): a
 # typesetter takes it out, and the gap becomes an elastic point like any other (clreq §3.1.6).
 _FULL_WIDTH = "，。、；：？！（）《》「」『』【】〔〕〈〉〖〗｛｝"
 _TYPED_CJK_SPACE = re.compile(
-    f"(?<=[{_FULL_WIDTH}])[ \t]+|[ \t]+(?=[{_FULL_WIDTH}])"
+    f"(?<=[{_FULL_WIDTH}])[ \t\n]+|[ \t\n]+(?=[{_FULL_WIDTH}])"
     f"|(?<=[{HAN}\u3041-\u309f\u30a1-\u30ff])[ \t]+(?=[{HAN}\u3041-\u309f\u30a1-\u30ff])"
 )
 # A space the author put between a wide character and a Latin one (clreq §3.4.2: a quarter em).
 _MIXED_SPACE = re.compile(f"(?<=[{WIDE}]) (?=[^{WIDE}\\s])|(?<=[^{WIDE}\\s]) (?=[{WIDE}])")
 # A URL in the text: `word-break: break-all` lets WeasyPrint cut a part too long for a line.
 _URL = re.compile(f'https?://[^\\s{WIDE}<>"]+')
-# Where a URL may break: after a separator (a zero-width space, which copies as nothing).
-_URL_BREAK = re.compile(r"(?<=[^/.\-_?&=#][/.\-_?&=#])(?=[^/.\-_?&=#])")
 # Which mark of an adjacent pair loses its blank half (clreq §3.1.6.2): a closing mark before
 # any other mark, an opening mark after another opening mark.
+# Marks set in the left half of their em in Simplified Chinese and Japanese faces, whose blank
+# half may go at the end of a line (clreq §3.1.6, JLREQ §3.1.4): `LINE_END_HALF`.
+LINE_END_HALF = "，。、"
 _HALT = re.compile(f"[{HALF_CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{HALF_OPENING}]")
 
 
@@ -229,15 +235,18 @@ def _pieces(text: str, before: str | None, after: str | None) -> list[str | lxml
     for position in sorted(set(points) | set(marks)):
         if position < start:
             continue
-        pieces.extend(_word_spaces(text[start:position]))
+        kind = points.get(position)
+        compressible = kind == "pt" and position > start and text[position - 1] in LINE_END_HALF
+        pieces.extend(_word_spaces(text[start : position - compressible]))
         start = position
-        if position in points:
-            kind = points[position]
+        if compressible:  # the mark and its point, whose width is the mark's blank half
+            pieces.append(_span("lc", text[position - 1] + " "))
+        elif kind:
             pieces.append(_span("jp", "\u200b ") if kind == "jp" else "\u2060" if kind == "wj" else " ")
         if position in marks:
             kind, end = marks[position]
             piece = text[position:end]
-            pieces.append(_span(kind, _URL_BREAK.sub("\u200b", piece) if kind == "url" else piece))
+            pieces.append(_span(kind, break_address(piece) if kind == "url" else piece))
             start = end
     pieces.extend(_word_spaces(text[start:]))
     return _joined(pieces)
@@ -245,7 +254,7 @@ def _pieces(text: str, before: str | None, after: str | None) -> list[str | lxml
 
 def _word_spaces(text: str) -> list[str | lxml_html.HtmlElement]:
     """The spaces the author typed (between Latin words) keep their width: `.sp` in print.css."""
-    parts = text.split(" ")
+    parts = [break_words(part) for part in text.split(" ")]
     pieces: list[str | lxml_html.HtmlElement] = [parts[0]]
     for part in parts[1:]:
         pieces += [_span("sp", " "), part]

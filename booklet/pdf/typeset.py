@@ -10,11 +10,12 @@ justifier. Only text inside Chinese (or Japanese, Korean) blocks changes, never 
   between every two Han characters and a stretchable quarter em where Han meets Latin, so a
   line's slack is spread over all its gaps (clreq §3.8), and the block is marked `cjk-set`;
 - adjacent CJK punctuation (`。”`, `）、`, `”（`) is set half-width with the font's `halt`
-  feature (clreq §3.1.6), and a URL in the text may break after `/ . - _ ? & = #`;
+  feature (clreq §3.1.6), and a line-end `，。、` too; a URL in the text may break between
+  any two characters, a Latin word at its hyphenation points (`wordbreaks`);
 - in every language, inline code may break after `/ . - _ ? & = #` and between the words of a
   camel-case name (a zero-width space, which draws nothing and copies as nothing), a link to
   the web is followed by its address when its text is not the address (it may break between
-  any two characters), a table whose words cannot all fit side by side is marked `tight`
+  any two characters, never spaced out), a table whose words cannot all fit side by side is marked `tight`
   (smaller, cells break anywhere), and the white space between a floated note's number and
   its first paragraph goes, or WeasyPrint would set the number on a line of its own.
 """
@@ -29,6 +30,7 @@ from lxml import html as lxml_html
 
 from booklet.pdf.codelines import split_code_lines
 from booklet.pdf.points import set_emphasis_dots, set_points
+from booklet.pdf.wordbreaks import break_address
 from booklet.scripts import HAN, is_cjk_language
 
 # Headings are left-aligned, and copied into the outline and running heads: no elastic points.
@@ -48,10 +50,6 @@ BLOCKS = HEADINGS | {
 }
 
 _HAN = re.compile(f"[{HAN}]")
-# Between two letters, digits or marks of an address, unless kinsoku forbids it (`.`, `)`),
-# and not inside its scheme (`https://`).
-_ADDRESS_BREAK = re.compile(r"(?<=[!-~])(?=[!-~])(?<![(\[{])(?![)\]}.,:;!?%])")
-_SCHEME = re.compile("h[ \u200b]t[ \u200b]t[ \u200b]p(?:[ \u200b]s)?[ \u200b]?:[ \u200b]?/[ \u200b]?/")
 # Where inline code may break: after a separator of paths, names and URLs (not before `.`,
 # which would start a line with it). Inside a longer run only, so `a.b` breaks, `.` alone not.
 # And inside a long name written in camel case, before a capital that starts a word
@@ -108,22 +106,16 @@ def _bare(address: str) -> str:
 
 def _break_addresses(body: lxml_html.HtmlElement) -> None:
     """A printed address may break between any two of its characters (as LaTeX's xurl lets it),
-    so that it fills its lines: it is a reference the booklet adds, not the author's text.
-    In Chinese text each such break is an elastic point (points.py), so a line that holds an
-    address stretches evenly along it, never at a few separators; elsewhere a zero-width
-    space. Both copy as nothing."""
+    so that it fills its lines: it is a reference the booklet adds, not the author's text. The
+    breaks are zero-width spaces, in Chinese text too: an elastic point between its letters
+    would space an address out letter by letter on a line that stretches (and an address in
+    a link set as code keeps its spaces: they would print and copy)."""
     for address in body.find_class("address"):
-        in_cjk = any("cjk-set" in str(a.get("class") or "").split() for a in address.iterancestors())
-        joiner = " " if in_cjk else "\u200b"
         for element in address.iter():
             if element.text:
-                element.text = _unbroken_scheme(_ADDRESS_BREAK.sub(joiner, element.text))
+                element.text = break_address(element.text)
             if element is not address and element.tail:
-                element.tail = _unbroken_scheme(_ADDRESS_BREAK.sub(joiner, element.tail))
-
-
-def _unbroken_scheme(text: str) -> str:
-    return _SCHEME.sub(lambda m: re.sub("[ \u200b]", "", m.group(0)), text)
+                element.tail = break_address(element.tail)
 
 
 def _mark_lead_ins(body: lxml_html.HtmlElement) -> None:

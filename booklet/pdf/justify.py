@@ -1,0 +1,124 @@
+"""Stage 3a, under `layout`: how WeasyPrint 70.0 justifies a line of Chinese or Japanese text.
+
+WeasyPrint justifies a line by widening its spaces, each by the same amount
+(`weasyprint.layout.inline.justify_line`). The elastic points (`points`) are such spaces,
+between every two characters, so on most lines each takes a few hundredths of an em. But a
+line that holds a long Latin word, an address or a URL has two or three points, and the
+slack of its line (up to an em: the next character did not fit) falls on them: gaps of
+0.4 em and more, the holes issue 14 is about.
+
+`justify_between_characters` puts in WeasyPrint's place a `justify_line` that widens each
+space by at most `STRETCH` (a quarter em of the line's font size) and spreads what is left
+between every two characters of the line's typeset text (letter spacing on its text boxes,
+CSS Text 3 `text-justify: inter-character`, clreq §3.8): a line of few points stretches
+along its Latin word or address by a few hundredths of an em a letter instead. A typeset
+text box is one whose face carries the `BKPT` axis (print.css); code, a Latin space the
+author typed and any text outside a typeset block are never letter-spaced. A line with no
+typeset text, or whose spaces take its slack within `STRETCH`, is justified exactly as
+WeasyPrint does, so English text is unchanged. What the letter spacing adds is measured on
+the laid-out text (Pango's own widths), and the spaces take the rest: the line stays flush.
+
+Applied only to WeasyPrint 70.0 (another version keeps its own justification; `text-justify`
+and its weighting are not implemented upstream as of 70.0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+PINNED = "70.0"
+STRETCH = 0.25  # em: the most a space (an elastic point) is widened before letters take part
+
+__all__ = ["justify_between_characters"]
+
+_original: list[Any] = []
+
+
+def justify_between_characters() -> bool:
+    """Replace WeasyPrint's `justify_line` (70.0 only); True when ours is in place."""
+    import weasyprint
+    from weasyprint.layout import inline
+
+    if weasyprint.__version__ != PINNED:
+        return False
+    if not _original:
+        _original.append(inline.justify_line)
+        inline.justify_line = _justify_line
+    return True
+
+
+def _justify_line(context: Any, line: Any, extra_width: float) -> None:
+    from weasyprint.layout import inline
+
+    spaces = inline.count_expandable_spaces(line)
+    letters = [box for box in _text_boxes(line) if _typeset(box) and box.text]
+    most = STRETCH * line.style["font_size"] * spaces
+    if not letters or extra_width <= most:
+        _original[0](context, line, extra_width)
+        return
+    count = sum(len(box.text) for box in letters)
+    added = {id(box): _letter_spaced(context, box, (extra_width - most) / count) for box in letters}
+    rest = extra_width - sum(added.values())
+    _widen(context, line, rest / spaces if spaces else 0.0, added, 0.0)
+
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        yield box
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from _text_boxes(child)
+
+
+def _typeset(box: Any) -> bool:
+    """Text of a typeset block (print.css gives it the points' `BKPT` axis)."""
+    settings = box.style["font_variation_settings"]
+    return settings != "normal" and any(tag == "BKPT" for tag, _ in settings)
+
+
+def _letter_spaced(context: Any, box: Any, spacing: float) -> float:
+    """Give `box` `spacing` between its characters; return how much wider it is now."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    style = box.style.copy()
+    style["letter_spacing"] = spacing
+    layout = create_layout(box.text, style, context, max_width=None, justification_spacing=0)
+    width, _ = line_size(layout.get_first_line()[0], style)
+    layout.deactivate()
+    box.style = style
+    return float(width - box.width)
+
+
+def _widen(context: Any, box: Any, spacing: float, added: dict[int, float], x_advance: float) -> float:
+    """WeasyPrint's `add_word_spacing`, with the letter spacing each text box took (`added`)."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+    from weasyprint.text.line_break import create_layout
+
+    if isinstance(box, boxes.TextBox):
+        box.justification_spacing = spacing
+        box.position_x += x_advance
+        extra = spacing * inline.count_expandable_spaces(box) + added.get(id(box), 0.0)
+        if extra:
+            layout = create_layout(
+                box.text, box.style, context, max_width=None, justification_spacing=spacing
+            )
+            layout.deactivate()
+            box.pango_layout = layout
+            box.width += extra
+            x_advance += extra
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x_advance
+        before = x_advance
+        children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
+        for child in children:
+            if child.is_in_normal_flow():
+                x_advance = _widen(context, child, spacing, added, x_advance)
+        box.width += x_advance - before
+    else:
+        box.translate(x_advance, 0)  # an atomic inline box
+    return x_advance
