@@ -8,12 +8,14 @@ slack of its line (up to an em: the next character did not fit) falls on them: g
 0.4 em and more, the holes issue 14 is about.
 
 `justify_between_characters` puts in WeasyPrint's place a `justify_line` that widens each
-space by at most `STRETCH` (a quarter em of the line's font size) and spreads what is left
-between every two characters of the line's typeset text (letter spacing on its text boxes,
-CSS Text 3 `text-justify: inter-character`, clreq §3.8): a line of few points stretches
-along its Latin word or address by a few hundredths of an em a letter instead. A typeset
-text box is one whose face carries the `BKPT` axis (print.css); code, a Latin space the
-author typed and any text outside a typeset block are never letter-spaced. A line with no
+space by `STRETCH` (a fifth of an em of the line's text) and then spreads what is left
+evenly over those spaces and the letters of the runs that hold no point (letter spacing on those text boxes, CSS
+Text 3 `text-justify: inter-character`, clreq §3.8): its Latin words, URLs and addresses,
+which `points` sets apart from the Han text by a point or a quarter em: a line of few
+points stretches along them by a few hundredths of an em a letter instead. (Letter spacing
+on a run of Han would widen its points again.) A typeset text box is one whose face carries
+the `BKPT` axis (print.css); code, a Latin space the author typed and any text outside a
+typeset block are never letter-spaced. A line with no
 typeset text, or whose spaces take its slack within `STRETCH`, is justified exactly as
 WeasyPrint does, so English text is unchanged. What the letter spacing adds is measured on
 the laid-out text (Pango's own widths), and the spaces take the rest: the line stays flush.
@@ -28,7 +30,8 @@ from collections.abc import Iterator
 from typing import Any
 
 PINNED = "70.0"
-STRETCH = 0.25  # em: the most a space (an elastic point) is widened before letters take part
+STRETCH = 0.2  # em: how much a space (an elastic point) is widened before letters take part
+_SPACES = {" ", "\xa0"}  # what WeasyPrint widens
 
 __all__ = ["justify_between_characters"]
 
@@ -52,13 +55,15 @@ def _justify_line(context: Any, line: Any, extra_width: float) -> None:
     from weasyprint.layout import inline
 
     spaces = inline.count_expandable_spaces(line)
-    letters = [box for box in _text_boxes(line) if _typeset(box) and box.text]
-    most = STRETCH * line.style["font_size"] * spaces
+    letters = [box for box in _text_boxes(line) if _typeset(box) and box.text and not _SPACES & set(box.text)]
+    size = min((box.style["font_size"] for box in letters), default=line.style["font_size"])
+    most = STRETCH * size * spaces  # in a note, the note's em (its line box has the page's)
     if not letters or extra_width <= most:
         _original[0](context, line, extra_width)
         return
     count = sum(len(box.text) for box in letters)
-    added = {id(box): _letter_spaced(context, box, (extra_width - most) / count) for box in letters}
+    beyond = (extra_width - most) / (count + spaces)  # each letter and each point takes as much more
+    added = {id(box): _letter_spaced(context, box, beyond) for box in letters}
     rest = extra_width - sum(added.values())
     _widen(context, line, rest / spaces if spaces else 0.0, added, 0.0)
 
@@ -81,7 +86,11 @@ def _typeset(box: Any) -> bool:
 
 
 def _letter_spaced(context: Any, box: Any, spacing: float) -> float:
-    """Give `box` `spacing` between its characters; return how much wider it is now."""
+    """Give `box` `spacing` between its characters; return how much wider it is now.
+
+    Pango puts the spacing after every character, the last too: that one is not between two
+    letters but before the point that follows, which is widened already, so it is not counted.
+    """
     from weasyprint.text.line_break import create_layout, line_size
 
     style = box.style.copy()
@@ -90,7 +99,7 @@ def _letter_spaced(context: Any, box: Any, spacing: float) -> float:
     width, _ = line_size(layout.get_first_line()[0], style)
     layout.deactivate()
     box.style = style
-    return float(width - box.width)
+    return float(width - spacing - box.width)
 
 
 def _widen(context: Any, box: Any, spacing: float, added: dict[int, float], x_advance: float) -> float:

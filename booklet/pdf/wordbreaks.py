@@ -10,8 +10,10 @@ breaker takes and a reader's copy does not see:
   zero-width space, as a programming book breaks an identifier), and a long word (or one of
   those words) at its English hyphenation points with a hyphen (a soft hyphen; `Ku-bernetes`,
   `Horizon-tal`). Hyphenation points are found word by word: pyphen on a whole camel-case
-  name breaks it where no English word would (`Dae-mon-Set`). A word with digits, `_`, `/` or `.` in it is a name, never
-  hyphenated: it breaks after its separators (`ref-`, `/docs/`) like inline code;
+  name breaks it where no English word would (`Dae-mon-Set`). A word with digits, `_`, `/`
+  or `.` in it is a name, never hyphenated: it breaks after its hyphens, slashes and a
+  domain's dots (`ref-`, `/docs/`, `k8s.`), and after `_` between words of three letters or
+  more (`request_·route`; `t_on_failure` stays whole);
 - an address (a URL in the text, a printed link address) may break between any two of its
   characters, as LaTeX's xurl lets it, except inside its scheme (`https://`), before a mark
   that may not start a line, or after one that may not end one.
@@ -34,9 +36,12 @@ _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f0-9_/.\-]*[A-Za-z\
 _NAME = re.compile(r"[0-9_/.]")
 # Inside a camel-case name, before a capital that starts a word: HPA·Configurable, Pod·Autoscaler.
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[A-Z]{2})(?=[A-Z][a-z]{2})")
-# After a separator of a name or path (`/zh-cn/docs/`: `-` allows a break already), and after the
-# dot of a domain (`k8s.io`), not inside a number (`v1.33`).
-_SEPARATOR = re.compile(r"(?<=[^/_][/_])(?=[A-Za-z0-9])|(?<=[A-Za-z][.])(?=[A-Za-z])")
+# After the slash of a path (`/zh-cn/docs/`: `-` allows a break already), the dot of a domain
+# (`k8s.io`), not inside a number (`v1.33`), and after `_` between two words of three letters
+# or more (`request_·route`; `t_on_failure` whole: `t_` / `on_failure` reads as two other words).
+_SEPARATOR = re.compile(
+    r"(?<=[^/]/)(?=[A-Za-z0-9])|(?<=[A-Za-z][.])(?=[A-Za-z])|(?<=[A-Za-z0-9]{3}_)(?=[A-Za-z0-9]{3})"
+)
 # TeX's English limits: two letters before a hyphen, three after; words under seven letters whole.
 # A camel-case name breaks between its words only when long (`DaemonSet`, `GitHub` stay whole).
 _HYPHENATION = pyphen.Pyphen(lang="en_US", left=2, right=3)
