@@ -134,3 +134,14 @@ def test_in_english_a_links_address_breaks_at_zero_width_spaces() -> None:
     address = next(span for span in root.iter("span") if span.get("class") == "address")
     assert address.text == "https://\u200ba.\u200bo\u200br\u200bg\u200b/\u200bx"  # never before `.`
     assert root.find(".//p").text_content().replace("\u200b", "") == "See this (https://a.org/x)."
+
+
+def test_an_address_in_a_link_set_as_code_is_not_spaced_out() -> None:
+    """Jekyll's `` [`post_url`](https://…) ``: the address followed the code inside `<code>`,
+    where the elastic points between its letters kept their width, printed and copied as spaces."""
+    paragraph = _typeset(
+        '<p>使用<code><a href="https://jekyllrb.com/x/#post-url">post_url</a></code>标签</p>'
+    )
+    address = next(span for span in paragraph.iter("span") if span.get("class") == "address")
+    assert address.text_content().replace("\u200b", "") == "https://jekyllrb.com/x/#post-url"
+    assert " " not in address.text_content()
