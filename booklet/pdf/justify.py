@@ -111,8 +111,9 @@ def _typeset(box: Any) -> bool:
 def _letter_spaced(context: Any, box: Any, spacing: float) -> float:
     """Give `box` `spacing` between its characters; return how much wider it is now.
 
-    Pango puts the spacing after every character, the last too: that one is not between two
-    letters but before the point that follows, which is widened already, so it is not counted.
+    The box is wider by about one `spacing` a character, the last too (Pango's letter
+    spacing, measured): the point after the box is that much wider. Not taking it off: a
+    box's glyphs then overlap the next mark's box (test_pdf, a Latin word before `，`).
     """
     from weasyprint.text.line_break import create_layout, line_size
 
