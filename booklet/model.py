@@ -149,6 +149,8 @@ class Metadata:
     css: tuple[Path, ...] = ()  # the author's stylesheets: `css:`, or style.css beside booklet.yml
     max_chapter_mb: int = 5  # the largest chapter (or footnotes.md) read, in MB
     max_image_mb: int = 20  # the largest image (or cover) read, in MB
+    max_word_length: int = 3000  # the longest run of characters with no break (content.measure)
+    max_pages: int | None = None  # the page budget; None: 200 + 2 a KB of Markdown (content.measure)
 
 
 @dataclass(frozen=True, slots=True)

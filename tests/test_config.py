@@ -119,7 +119,7 @@ def test_a_control_character_is_located(tmp_path: Path) -> None:
             (
                 "2: error: unknown key `zzz` (known keys: title, subtitle, author, language, date, publisher, "
                 "description, identifier, cover, base_url, page_size, tags, license, footnote_numbering, chapter_start, "
-                "embed_fonts, impose, max_chapter_mb, max_image_mb, posts, chapters, site_root, remote_images, source_links, css)"
+                "embed_fonts, impose, max_chapter_mb, max_image_mb, max_word_length, max_pages, posts, chapters, site_root, remote_images, source_links, css)"
             ),
         ),
     ],

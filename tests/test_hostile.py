@@ -427,6 +427,118 @@ def test_forty_thousand_list_items_build(tmp_path: Path, capsys: pytest.CaptureF
     assert "<li>item 39999 \u2013 a\u2026 b</li>" in page
 
 
+# --- text measured before it is laid out (content/measure.py) --------------------------------------
+
+UNBROKEN = "with no space or other place to break a line: past 3,000, laying it out would take minutes;"
+BREAK_THEM = "break the words with spaces, or raise `max_word_length` in booklet.yml"
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "line", "message"),
+    [
+        (
+            "a-200000-character-word",
+            "a" * 200_000,
+            5,
+            f"a word of 200,000 characters {UNBROKEN} {BREAK_THEM}",
+        ),
+        (
+            "a-code-line-of-4000-characters",
+            "```\nshort line\n" + "QUJD" * 1_000 + "\n```",
+            7,
+            f"a word of 4,000 characters {UNBROKEN} {BREAK_THEM}",
+        ),
+        (
+            "a-word-of-no-break-spaces",  # U+00A0 holds its neighbours together: no break
+            "a\u00a0" * 2_000,
+            5,
+            f"a word of 4,000 characters {UNBROKEN} {BREAK_THEM}",
+        ),
+        (
+            "forty-1000-character-words-in-one-paragraph",
+            " ".join(["b" * 1_000] * 40),
+            5,
+            (
+                "a paragraph of 40,039 characters, 40,000 of them in words of over 50 characters that no line"
+                " can break: the two multiplied pass 3,000 squared, and laying it out would take minutes;"
+                f" {BREAK_THEM}"
+            ),
+        ),
+        (
+            "a-chapter-title-of-5000-characters",
+            "Text.",
+            2,
+            f"a word of 5,000 characters {UNBROKEN} {BREAK_THEM}",
+        ),
+    ],
+)
+def test_text_no_line_can_break_is_refused(
+    case: str, body: str, line: int, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = "T" * 5_000 if "title" in case else "Long"
+    source, out = booklet(tmp_path, **{"01-long.md": f"---\ntitle: {title}\n---\n\n{body}\n"})
+    assert refused(capsys, source, out) == f"{source}/01-long.md:{line}: error: {message}\n"
+
+
+def test_long_words_real_books_hold_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A kubeconfig's base64 line (2,600 characters), forty 1,000-character words in forty
+    paragraphs, Chinese without spaces, and a longer line once `max_word_length` is raised."""
+    kubeconfig = "```yaml\n- cluster:\n    certificate-authority-data: " + "TFMw" * 650 + "\n```"
+    words = "\n\n".join(["c" * 1_000] * 40)
+    source, out = booklet(
+        tmp_path,
+        "title: T\nlanguage: en\nmax_word_length: 5000\n",
+        **{
+            "01-config.md": f"---\ntitle: Config\n---\n\n{kubeconfig}\n\n{words}\n\n{'中' * 20_000}\n",
+            "02-blob.md": f"---\ntitle: Blob\n---\n\n```\n{'d' * 4_999}\n```\n",
+        },
+    )
+    assert build(capsys, source, out) == (0, "")
+    assert "d" * 4_999 in (out / "book.html").read_text(encoding="utf-8")
+
+
+def test_more_pages_than_the_text_could_fill_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """40,000 one-letter list items: 1,699 pages estimated (WeasyPrint: 117 CPU s and 2 GB)."""
+    body = "\n".join("- x" for _ in range(40_000))
+    source, out = booklet(tmp_path, **{"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"})
+    assert refused(capsys, source, out) == (
+        f"{source}/01-list.md:4: error: the booklet would print as about 1,699 pages from 156 KB of Markdown"
+        " (this chapter 1,699): past 512 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
+        " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
+    )
+
+
+def test_a_page_budget_an_author_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """6,000 list items: 256 pages, past the 246 their 23 KB earn, within `max_pages: 300`."""
+    body = "\n".join("- x" for _ in range(6_000))
+    chapter = {"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"}
+    source, out = booklet(tmp_path, **chapter)
+    assert refused(capsys, source, out) == (
+        f"{source}/01-list.md:4: error: the booklet would print as about 256 pages from 23 KB of Markdown (this chapter 256):"
+        " past 246 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
+        " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
+    )
+    (tmp_path / "raised").mkdir()
+    raised, out = booklet(tmp_path / "raised", "title: T\nlanguage: en\nmax_pages: 300\n", **chapter)
+    assert build(capsys, raised, out) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("max_word_length", "0", "a whole number from 1 to 1,000,000, not 0"),
+        ("max_pages", "many", "a whole number from 1 to 1,000,000, not 'many'"),
+    ],
+)
+def test_a_text_limit_that_is_no_number(
+    key: str, value: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = booklet(tmp_path, f"title: T\n{key}: {value}\n")
+    assert refused(capsys, source, out) == f"{source}/booklet.yml:2: error: `{key}` must be {expected}\n"
+
+
 @pytest.mark.parametrize("mark", ["\u200b", "\u0301"])
 def test_thousands_of_invisible_marks_in_a_title(mark: str) -> None:
     """Zero-width spaces and combining marks stay with their character: they are no break, no token."""

@@ -7,7 +7,8 @@ fragments, headings and footnotes. Markdown becomes HTML here and nowhere else. 
 one module each: `text` (UTF-8, YAML with lines), `config` (booklet.yml and front matter →
 `Metadata`), `sources` (folders and posts → drafts), `sites`, `frontmatter`, `posts` and
 `blog` (a site, its posts, the chosen ones), `liquid` and `shortcodes` (a site's tags in a
-post), `markdown` (with `sanitize`), `images`, `sitelinks` (links between chosen posts),
+post), `markdown` (with `sanitize`), `measure` (text the PDF's layout could not
+break into lines or pages in time), `images`, `sitelinks` (links between chosen posts),
 `assemble` (ids, numbers, the model).
 """
 
@@ -23,6 +24,7 @@ from booklet.content.images import Places
 from booklet.content.language import choose_language
 from booklet.content.links import check_links
 from booklet.content.markdown import Converted, convert, render_title, unreadable
+from booklet.content.measure import long_word, over_page_budget
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import Site, find_site, site_root
@@ -81,8 +83,9 @@ def load_booklet(
     text, html = render_title(metadata.title)
     metadata = replace(metadata, title=text, title_html=html)
     drafts = [_titled(draft) for draft in drafts]
-    found = [_convert_bounded(draft, shared, diagnostics) for draft in drafts]
+    found = [_convert_bounded(draft, shared, diagnostics, metadata.max_word_length) for draft in drafts]
     converted = [chapter for chapter, _ in found]
+    too_long = over_page_budget(converted, metadata) if not any(errors for _, errors in found) else None
     cache = remote_cache if remote == "fetch" else None
     limit = metadata.max_image_mb * MB
     images, unusable = collect_images(converted, places, cache, remote, diagnostics, limit)
@@ -92,6 +95,7 @@ def load_booklet(
     chapters = finish(converted, shared, metadata, diagnostics)  # its warnings show beside any error
     style, bad_style = read_style(metadata.css)
     errors = [error for _, chapter_errors in found for error in chapter_errors] + [*unusable, *bad_style]
+    errors += [too_long] if too_long is not None else []
     if errors:
         raise BookletErrors(errors)
     return Booklet(name=name, metadata=metadata, chapters=chapters, images=images, source=source, style=style)
@@ -104,9 +108,10 @@ def _titled(draft: Draft) -> Draft:
 
 
 def _convert_bounded(
-    draft: Draft, shared: dict[str, Definition], diagnostics: Diagnostics
+    draft: Draft, shared: dict[str, Definition], diagnostics: Diagnostics, max_word: int
 ) -> tuple[Converted, tuple[BookletError, ...]]:
-    """Markdown to a tree; a tree nested deeper than any page shows is refused (the writers recurse)."""
+    """Markdown to a tree; a tree nested deeper than any page shows is refused (the writers recurse),
+    and so is a run of text too long to break into lines in time (content.measure)."""
     try:
         chapter, errors = convert(draft, shared, diagnostics)
     except RecursionError:
@@ -116,7 +121,8 @@ def _convert_bounded(
             unwrap_stray_ruby(part)
             drop_reserved_ids(part)
         if nesting_depth(chapter.tree) <= MAX_DEPTH:
-            return chapter, errors
+            word = long_word(chapter, max_word)
+            return chapter, (*errors, word) if word is not None else errors
     return unreadable(draft), (*errors, BookletError(draft.source, draft.body_line, NESTED))
 
 

@@ -22,8 +22,11 @@ from booklet.content.frontmatter import DATE
 from booklet.content.images import locate_image
 from booklet.content.text import (
     MAX_ANY_MB,
+    MAX_ANY_PAGES,
+    MAX_ANY_WORD,
     MAX_CHAPTER_MB,
     MAX_IMAGE_MB,
+    MAX_WORD,
     MB,
     YamlMapping,
     parse_yaml_mapping,
@@ -222,6 +225,16 @@ def _megabytes(mapping: YamlMapping, key: str, default: int) -> int:
     return value
 
 
+def _count(mapping: YamlMapping, key: str, default: int | None, most: int) -> int | None:
+    """A limit in whole things (characters, pages), from 1 to `most`: raised for a book that needs more."""
+    value = mapping.values.get(key, default)
+    if value is None and default is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise _wrong_type(mapping, key, f"a whole number from 1 to {most:,}")
+    return value
+
+
 def _string(mapping: YamlMapping, key: str, required: bool = False) -> str | None:
     value = mapping.values.get(key)
     if isinstance(value, str):
@@ -403,6 +416,18 @@ KEYS = (
         lambda m, k, f: _megabytes(m, k, MAX_IMAGE_MB),
         "the largest image or cover read, in MB (1–1024)",
         "`20`",
+    ),
+    _field(
+        "max_word_length",
+        lambda m, k, f: _count(m, k, MAX_WORD, MAX_ANY_WORD),
+        "the longest run of characters with no space or other place to break a line (a word, an address, a line of base64 in code), in characters (1–1,000,000)",
+        "`3000`",
+    ),
+    _field(
+        "max_pages",
+        lambda m, k, f: _count(m, k, None, MAX_ANY_PAGES),
+        "the most pages the booklet may print as, estimated from its text before layout (1–1,000,000)",
+        "200 + 2 a KB of Markdown",
     ),
     # About reading the sources: content.blog reads these (they are not part of Metadata).
     _reading(

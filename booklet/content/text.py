@@ -25,6 +25,8 @@ MB = 1024 * 1024
 MAX_CHAPTER_MB = 5  # a chapter, a post, booklet.yml, footnotes.md (`max_chapter_mb` in booklet.yml)
 MAX_IMAGE_MB = 20  # an image or the cover (`max_image_mb`)
 MAX_ANY_MB = 1024  # what either may be raised to
+MAX_WORD = 3_000  # characters in a run with no break (`max_word_length`; content.measure)
+MAX_ANY_WORD = MAX_ANY_PAGES = 1_000_000  # what `max_word_length` and `max_pages` may be raised to
 
 
 @dataclass(frozen=True, slots=True)
