@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -75,7 +75,9 @@ def build(
     """
     started = time.perf_counter()
     report(Step("read"))
-    booklet = load_booklet(source, diagnostics, remote_cache, request or Request(built_at))
+    laid_out = "pdf" in formats or "epub" in formats  # the web page alone lays out no page
+    request = replace(request or Request(built_at), laid_out=laid_out)
+    booklet = load_booklet(source, diagnostics, remote_cache, request)
     assets = read_assets(booklet)
     report(Step("read", len(booklet.chapters), time.perf_counter() - started))
     made: list[tuple[Output, bytes]] = []

@@ -248,3 +248,4 @@ class Request:
     title: str | None = None
     remote_images: RemoteImages | None = None  # None: booklet.yml's `remote_images`, else "error"
     language: str | None = None  # --language: for a source that names none (else it is detected)
+    laid_out: bool = True  # pages are laid out (a PDF or an EPUB is made): the text is measured for them

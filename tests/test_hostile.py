@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from booklet.cli import main
+from booklet.content import load_booklet
+from booklet.errors import Diagnostics
+from booklet.model import Booklet, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -477,15 +480,30 @@ def test_text_no_line_can_break_is_refused(
 ) -> None:
     title = "T" * 5_000 if "title" in case else "Long"
     source, out = booklet(tmp_path, **{"01-long.md": f"---\ntitle: {title}\n---\n\n{body}\n"})
-    assert refused(capsys, source, out) == f"{source}/01-long.md:{line}: error: {message}\n"
+    assert (
+        refused(capsys, source, out, "--format", "pdf") == f"{source}/01-long.md:{line}: error: {message}\n"
+    )
 
 
-def test_long_words_real_books_hold_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_booklet_title_no_line_can_break(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The title page prints the title whole (the cover cuts it): measured as a paragraph is."""
+    source, out = booklet(tmp_path, f"title: Fixture\nsubtitle: {'S' * 5_000}\nlanguage: en\n")
+    assert refused(capsys, source, out, "--format", "epub") == (
+        f"{source}/booklet.yml: error: a word of 5,000 characters {UNBROKEN} {BREAK_THEM}\n"
+    )
+
+
+def measured(source: Path) -> Booklet:
+    """The booklet as read for a build that lays out pages (nothing laid out here)."""
+    return load_booklet(source, Diagnostics(), request=Request(laid_out=True))
+
+
+def test_long_words_real_books_hold_pass(tmp_path: Path) -> None:
     """A kubeconfig's base64 line (2,600 characters), forty 1,000-character words in forty
     paragraphs, Chinese without spaces, and a longer line once `max_word_length` is raised."""
     kubeconfig = "```yaml\n- cluster:\n    certificate-authority-data: " + "TFMw" * 650 + "\n```"
     words = "\n\n".join(["c" * 1_000] * 40)
-    source, out = booklet(
+    source, _ = booklet(
         tmp_path,
         "title: T\nlanguage: en\nmax_word_length: 5000\n",
         **{
@@ -493,8 +511,19 @@ def test_long_words_real_books_hold_build(tmp_path: Path, capsys: pytest.Capture
             "02-blob.md": f"---\ntitle: Blob\n---\n\n```\n{'d' * 4_999}\n```\n",
         },
     )
+    assert "d" * 4_999 in measured(source).chapters[1].html
+
+
+def test_the_web_page_alone_is_not_measured(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No page is laid out for the web page: a 200,000-character word and 40,000 list items build."""
+    source, out = booklet(
+        tmp_path,
+        **{
+            "01-word.md": f"---\ntitle: Word\n---\n\n{'a' * 200_000}\n",
+            "02-list.md": "---\ntitle: List\n---\n\n" + "\n".join("- x" for _ in range(40_000)) + "\n",
+        },
+    )
     assert build(capsys, source, out) == (0, "")
-    assert "d" * 4_999 in (out / "book.html").read_text(encoding="utf-8")
 
 
 def test_more_pages_than_the_text_could_fill_are_refused(
@@ -503,7 +532,7 @@ def test_more_pages_than_the_text_could_fill_are_refused(
     """40,000 one-letter list items: 1,699 pages estimated (WeasyPrint: 117 CPU s and 2 GB)."""
     body = "\n".join("- x" for _ in range(40_000))
     source, out = booklet(tmp_path, **{"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"})
-    assert refused(capsys, source, out) == (
+    assert refused(capsys, source, out, "--format", "pdf") == (
         f"{source}/01-list.md:4: error: the booklet would print as about 1,699 pages from 156 KB of Markdown"
         " (this chapter 1,699): past 512 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
         " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
@@ -515,14 +544,13 @@ def test_a_page_budget_an_author_raised(tmp_path: Path, capsys: pytest.CaptureFi
     body = "\n".join("- x" for _ in range(6_000))
     chapter = {"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"}
     source, out = booklet(tmp_path, **chapter)
-    assert refused(capsys, source, out) == (
+    assert refused(capsys, source, out, "--format", "pdf") == (
         f"{source}/01-list.md:4: error: the booklet would print as about 256 pages from 23 KB of Markdown (this chapter 256):"
         " past 246 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
         " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
     )
-    (tmp_path / "raised").mkdir()
-    raised, out = booklet(tmp_path / "raised", "title: T\nlanguage: en\nmax_pages: 300\n", **chapter)
-    assert build(capsys, raised, out) == (0, "")
+    (source / "booklet.yml").write_text("title: T\nlanguage: en\nmax_pages: 300\n", encoding="utf-8")
+    assert len(measured(source).chapters) == 1
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from booklet.content.images import Places
 from booklet.content.language import choose_language
 from booklet.content.links import check_links
 from booklet.content.markdown import Converted, convert, render_title, unreadable
-from booklet.content.measure import long_word, over_page_budget
+from booklet.content.measure import long_title, long_word, over_page_budget
 from booklet.content.sanitize import MAX_DEPTH, drop_reserved_ids, nesting_depth, unwrap_stray_ruby
 from booklet.content.sitelinks import link_posts, post_address
 from booklet.content.sites import Site, find_site, site_root
@@ -83,9 +83,11 @@ def load_booklet(
     text, html = render_title(metadata.title)
     metadata = replace(metadata, title=text, title_html=html)
     drafts = [_titled(draft) for draft in drafts]
-    found = [_convert_bounded(draft, shared, diagnostics, metadata.max_word_length) for draft in drafts]
+    max_word = metadata.max_word_length if request.laid_out else None
+    found = [_convert_bounded(draft, shared, diagnostics, max_word) for draft in drafts]
     converted = [chapter for chapter, _ in found]
-    too_long = over_page_budget(converted, metadata) if not any(errors for _, errors in found) else None
+    measured = request.laid_out and not any(errors for _, errors in found)
+    too_long = (long_title(metadata) or over_page_budget(converted, metadata)) if measured else None
     cache = remote_cache if remote == "fetch" else None
     limit = metadata.max_image_mb * MB
     images, unusable = collect_images(converted, places, cache, remote, diagnostics, limit)
@@ -108,10 +110,10 @@ def _titled(draft: Draft) -> Draft:
 
 
 def _convert_bounded(
-    draft: Draft, shared: dict[str, Definition], diagnostics: Diagnostics, max_word: int
+    draft: Draft, shared: dict[str, Definition], diagnostics: Diagnostics, max_word: int | None
 ) -> tuple[Converted, tuple[BookletError, ...]]:
     """Markdown to a tree; a tree nested deeper than any page shows is refused (the writers recurse),
-    and so is a run of text too long to break into lines in time (content.measure)."""
+    and, when pages are laid out (`max_word`), text too long to break into lines in time (content.measure)."""
     try:
         chapter, errors = convert(draft, shared, diagnostics)
     except RecursionError:
@@ -121,7 +123,7 @@ def _convert_bounded(
             unwrap_stray_ruby(part)
             drop_reserved_ids(part)
         if nesting_depth(chapter.tree) <= MAX_DEPTH:
-            word = long_word(chapter, max_word)
+            word = long_word(chapter, max_word) if max_word is not None else None
             return chapter, (*errors, word) if word is not None else errors
     return unreadable(draft), (*errors, BookletError(draft.source, draft.body_line, NESTED))
 

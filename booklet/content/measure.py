@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from itertools import chain
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -55,21 +56,31 @@ FIGURE_LINES = 8  # an image: about a quarter of a page
 def long_word(chapter: Converted, limit: int) -> BookletError | None:
     """The first block (paragraph, list item, code line…) whose unbreakable text, times its length,
     passes `limit` squared: a lone word of more than `limit` characters, or many long ones."""
-    blocks = [("h1", chapter.draft.title)]  # the title, then the text and its notes
-    for tree in (chapter.tree, *chapter.definitions.values()):
-        blocks.extend(_blocks(tree))
-    for tag, text in blocks:
+    trees = (chapter.tree, *chapter.definitions.values())
+    for tag, text in chain([("h1", chapter.draft.title)], *(_blocks(tree) for tree in trees)):
         for row in text.split("\n") if tag == "pre" else (text,):
-            runs = _LONG_RUN.findall(row)
-            unbroken = sum(map(len, runs))
-            if unbroken * len(row) > limit * limit:
-                return _too_long(chapter, NOUNS.get(tag, "block"), row, runs, unbroken, limit)
+            found = _unbreakable(row, NOUNS.get(tag, "block"), limit)
+            if found is not None:
+                message, token = found
+                return BookletError(chapter.draft.source, line_of(chapter.draft, token), message)
     return None
 
 
-def _too_long(
-    chapter: Converted, noun: str, row: str, runs: list[str], unbroken: int, limit: int
-) -> BookletError:
+def long_title(metadata: Metadata) -> BookletError | None:
+    """The booklet's title or subtitle, measured as a chapter's block is (the title page prints it)."""
+    for text in (metadata.title, metadata.subtitle or ""):
+        found = _unbreakable(text, "title", metadata.max_word_length)
+        if found is not None:
+            return BookletError(metadata.source, None, found[0])
+    return None
+
+
+def _unbreakable(row: str, noun: str, limit: int) -> tuple[str, str] | None:
+    """The message and where to find it (the longest run's start), when `row` passes the limit."""
+    runs = _LONG_RUN.findall(row)
+    unbroken = sum(map(len, runs))
+    if unbroken * len(row) <= limit * limit:
+        return None
     longest = max(runs, key=len)
     if len(longest) > limit:
         what = f"a word of {len(longest):,} characters with no space or other place to break a line: past {limit:,},"
@@ -78,12 +89,11 @@ def _too_long(
             f"a {noun} of {len(row):,} characters, {unbroken:,} of them in words of over {RUN_FLOOR} characters"
             f" that no line can break: the two multiplied pass {limit:,} squared, and"
         )
-    return BookletError(
-        chapter.draft.source,
-        line_of(chapter.draft, longest[:60]),
+    message = (
         f"{what} laying it out would take minutes; break the words with spaces,"
-        " or raise `max_word_length` in booklet.yml",
+        " or raise `max_word_length` in booklet.yml"
     )
+    return message, longest[:60]
 
 
 def over_page_budget(chapters: Sequence[Converted], metadata: Metadata) -> BookletError | None:
