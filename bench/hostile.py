@@ -166,8 +166,8 @@ WHOLE: dict[str, Callable[[Path], Path]] = {
     "at the word limit: 60 paragraphs of one 3,000-character word": lambda r: folder(
         r, body="\n\n".join(["c" * 3000] * 60)
     ),
-    "at the page budget: 5,000 one-letter list items": lambda r: folder(
-        r, body="\n".join("- x" for _ in range(5_000))
+    "at the page budget: 9,500 one-letter list items": lambda r: folder(
+        r, body="\n".join("- x" for _ in range(9_500))
     ),
     "2,000 zero-width spaces in the title": CASES["2,000 zero-width spaces in the title"],
     "real prose: 30 generated chapters (bench/generate.py)": lambda r: generate(r / "book", 30),
@@ -310,13 +310,14 @@ WHOLE_TEXT = [
     "in a paragraph. At that limit, 60 paragraphs of one 3,000-character word cost about 70 CPU s a MB",
     "beyond start-up (row below), under real prose's 100. A kubeconfig's base64 line (2,600 characters,",
     "a code line of its own) passes. And the booklet may print as at most `max_pages` pages, by default",
-    "200 + 2 a KB of Markdown, estimated from each block's lines at the page's measure (within 5 % of",
-    "WeasyPrint's count on 2,000 list items, 2,000 code lines and 10 generated chapters); real prose",
-    "prints 0.7 (generated chapters) to 1 (the English posts) page a KB, so only text of very many short",
+    "300 + 3 a KB of Markdown, estimated from each block's lines at the page's measure (within 5 % of",
+    "WeasyPrint's count on 2,000 list items and 2,000 code lines, 12 % under on 10 generated chapters);",
+    "real prose prints 0.7 (generated chapters) to 1 (the English posts) page a KB, test_content's",
+    "thousand chapters of a few lines about 5 (434 pages from 88 KB), so only text of very many short",
     "blocks is refused. At the budget's edge, one-letter list items cost about 0.07 CPU s and 0.9 MB a",
-    "page (5,000 items, 219 pages, row below): past the allowance at most 2 pages a KB, about 140 CPU s",
-    "and 1,800 MB a MB — within the bound; its memory real prose's, its CPU time 1.4 times real prose's",
-    "(the price of a budget that dense real books, lists and code, stay well under). Both limits are in",
+    "page (9,500 items, row below): past the allowance at most 3 pages a KB, about 210 CPU s and",
+    "2,600 MB a MB — within the bound, but twice real prose's CPU time a byte and 1.5 times its memory:",
+    "the price of a budget that a thousand short chapters stay under. Both limits are in",
     "booklet.yml for a book that needs more.",
     "",
     "| case | source | exit | wall s | CPU s | CPU bound | peak MB | memory bound | holds | what it printed |",

@@ -150,7 +150,7 @@ class Metadata:
     max_chapter_mb: int = 5  # the largest chapter (or footnotes.md) read, in MB
     max_image_mb: int = 20  # the largest image (or cover) read, in MB
     max_word_length: int = 3000  # the longest run of characters with no break (content.measure)
-    max_pages: int | None = None  # the page budget; None: 200 + 2 a KB of Markdown (content.measure)
+    max_pages: int | None = None  # the page budget; None: 300 + 3 a KB of Markdown (content.measure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,4 +248,4 @@ class Request:
     title: str | None = None
     remote_images: RemoteImages | None = None  # None: booklet.yml's `remote_images`, else "error"
     language: str | None = None  # --language: for a source that names none (else it is detected)
-    laid_out: bool = True  # pages are laid out (a PDF or an EPUB is made): the text is measured for them
+    laid_out: bool = False  # pages are laid out (a PDF or an EPUB is made): the text is measured for them

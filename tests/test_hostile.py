@@ -529,28 +529,40 @@ def test_the_web_page_alone_is_not_measured(tmp_path: Path, capsys: pytest.Captu
 def test_more_pages_than_the_text_could_fill_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """40,000 one-letter list items: 1,699 pages estimated (WeasyPrint: 117 CPU s and 2 GB)."""
+    """40,000 one-letter list items: 1,698 pages estimated (WeasyPrint: 117 CPU s and 2 GB)."""
     body = "\n".join("- x" for _ in range(40_000))
     source, out = booklet(tmp_path, **{"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"})
     assert refused(capsys, source, out, "--format", "pdf") == (
-        f"{source}/01-list.md:4: error: the booklet would print as about 1,699 pages from 156 KB of Markdown"
-        " (this chapter 1,699): past 512 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
+        f"{source}/01-list.md:4: error: the booklet would print as about 1,698 pages from 156 KB of Markdown"
+        " (this chapter 1,698): past 768 (300 + 3 a KB), laying them out would take minutes and gigabytes;"
         " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
     )
 
 
 def test_a_page_budget_an_author_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """6,000 list items: 256 pages, past the 246 their 23 KB earn, within `max_pages: 300`."""
-    body = "\n".join("- x" for _ in range(6_000))
-    chapter = {"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"}
-    source, out = booklet(tmp_path, **chapter)
+    """12,000 list items: 510 pages, past the 440 their 47 KB earn, within `max_pages: 600`."""
+    body = "\n".join("- x" for _ in range(12_000))
+    source, out = booklet(tmp_path, **{"01-list.md": f"---\ntitle: List\n---\n\n{body}\n"})
     assert refused(capsys, source, out, "--format", "pdf") == (
-        f"{source}/01-list.md:4: error: the booklet would print as about 256 pages from 23 KB of Markdown (this chapter 256):"
-        " past 246 (200 + 2 a KB), laying them out would take minutes and gigabytes;"
+        f"{source}/01-list.md:4: error: the booklet would print as about 510 pages from 47 KB of Markdown"
+        " (this chapter 510): past 440 (300 + 3 a KB), laying them out would take minutes and gigabytes;"
         " join short paragraphs or list items, or raise `max_pages` in booklet.yml\n"
     )
-    (source / "booklet.yml").write_text("title: T\nlanguage: en\nmax_pages: 300\n", encoding="utf-8")
+    (source / "booklet.yml").write_text("title: T\nlanguage: en\nmax_pages: 600\n", encoding="utf-8")
     assert len(measured(source).chapters) == 1
+
+
+def test_a_thousand_short_chapters_are_within_the_budget(tmp_path: Path) -> None:
+    """test_content's thousand chapters of a few lines each: about 430 pages from 88 KB (budget 564)."""
+    source, _ = booklet(
+        tmp_path,
+        "title: 一千章\nlanguage: zh-CN\n",
+        **{
+            f"{n:04d}.md": f"---\ntitle: 第{n}章\n---\n\n第{n}章：SIP 与注释[^n{n}]。\n\n## 小节\n\n- 一\n- 二\n\n[^n{n}]: 注释 {n}。\n"
+            for n in range(1, 1001)
+        },
+    )
+    assert len(measured(source).chapters) == 1000
 
 
 @pytest.mark.parametrize(

@@ -427,7 +427,7 @@ KEYS = (
         "max_pages",
         lambda m, k, f: _count(m, k, None, MAX_ANY_PAGES),
         "the most pages the booklet may print as, estimated from its text before layout (1–1,000,000)",
-        "200 + 2 a KB of Markdown",
+        "300 + 3 a KB of Markdown",
     ),
     # About reading the sources: content.blog reads these (they are not part of Metadata).
     _reading(

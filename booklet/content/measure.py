@@ -34,7 +34,7 @@ from booklet.content.markdown import Converted, line_of
 from booklet.errors import BookletError
 from booklet.model import PAGE_GEOMETRY, Metadata
 
-PAGE_ALLOWANCE, PAGES_PER_KB = 200, 2  # the page budget (`max_pages` in booklet.yml replaces it)
+PAGE_ALLOWANCE, PAGES_PER_KB = 300, 3  # the page budget (`max_pages` in booklet.yml replaces it)
 KB = 1024
 RUN_FLOOR = 50  # a run longer than this holds up WeasyPrint's line breaking (see `long_word`)
 # What ends a run: a breaking space (not U+00A0, U+2007, U+202F, which hold their neighbours
@@ -51,6 +51,7 @@ CELLS = {"td", "th"}  # a table row's cells share its lines
 NOUNS = {"p": "paragraph", "li": "list item", "pre": "code line", "td": "table cell", "th": "table cell"}
 NOUNS |= {f"h{level}": "heading" for level in range(1, 7)}
 FIGURE_LINES = 8  # an image: about a quarter of a page
+NOTE_SIZE = 0.75  # a note's lines at the page foot, in lines of the text
 
 
 def long_word(chapter: Converted, limit: int) -> BookletError | None:
@@ -100,7 +101,7 @@ def over_page_budget(chapters: Sequence[Converted], metadata: Metadata) -> Bookl
     """The chapter with the most pages, when the booklet would print as more pages than its budget."""
     if not chapters:
         return None
-    pages = [estimate_pages(chapter, metadata.page_size) for chapter in chapters]
+    pages = [estimate_pages(chapter, metadata) for chapter in chapters]
     size = sum(len(chapter.draft.body.encode("utf-8")) for chapter in chapters)
     budget = metadata.max_pages or PAGE_ALLOWANCE + PAGES_PER_KB * size // KB
     if sum(pages) <= budget:
@@ -116,12 +117,18 @@ def over_page_budget(chapters: Sequence[Converted], metadata: Metadata) -> Bookl
     )
 
 
-def estimate_pages(chapter: Converted, page_size: str) -> float:
-    """About how many pages a chapter prints as: the lines of its blocks and notes, and its opening."""
-    width, height, size = PAGE_GEOMETRY[page_size]
+def estimate_pages(chapter: Converted, metadata: Metadata) -> float:
+    """About how many pages a chapter prints as: its title (three lines), the lines of its blocks
+    and notes, and, when it opens a page (`chapter_start`), half a page left blank before it on
+    average (a whole one more for `right`); a short chapter runs on under `auto`."""
+    width, height, size = PAGE_GEOMETRY[metadata.page_size]
     ems, lines_a_page = width * 0.75 / size, height * 0.8 / (1.75 * size)
-    lines = sum(_lines(tree, ems) for tree in (chapter.tree, *chapter.definitions.values()))
-    return 1 + lines / lines_a_page
+    notes = sum(_lines(tree, ems) for tree in chapter.definitions.values())
+    lines = 3 + sum(_lines(block, ems) for block in chapter.tree) + NOTE_SIZE * notes  # not its wrapper
+    pages = lines / lines_a_page
+    start = metadata.chapter_start
+    opens = start in ("page", "right") or (start == "auto" and pages >= 0.5)
+    return pages + (0.5 if opens else 0) + (1 if start == "right" else 0)
 
 
 def _lines(tree: lxml_html.HtmlElement, ems: float) -> float:
