@@ -313,7 +313,7 @@ WHOLE_TEXT = [
     "300 + 3 a KB of Markdown, estimated from each block's lines at the page's measure (within 5 % of",
     "WeasyPrint's count on 2,000 list items and 2,000 code lines, 12 % under on 10 generated chapters);",
     "real prose prints 0.7 (generated chapters) to 1 (the English posts) page a KB, test_content's",
-    "thousand chapters of a few lines about 5 (434 pages from 88 KB), so only text of very many short",
+    "thousand chapters of a few lines about 5 (estimated 434 pages from 88 KB), so only text of very many short",
     "blocks is refused. At the budget's edge, one-letter list items cost about 0.07 CPU s and 0.9 MB a",
     "page (9,500 items, row below): past the allowance at most 3 pages a KB, about 210 CPU s and",
     "2,600 MB a MB — within the bound, but twice real prose's CPU time a byte and 1.5 times its memory:",
