@@ -9,16 +9,17 @@ slack of its line (up to an em: the next character did not fit) falls on them: g
 
 `justify_between_characters` puts in WeasyPrint's place a `justify_line` that widens each
 space by `STRETCH` (a fifth of an em of the line's text) and then spreads what is left
-evenly over those spaces and the letters of the runs that hold no point (letter spacing on those text boxes, CSS
-Text 3 `text-justify: inter-character`, clreq §3.8): its Latin words, URLs and addresses,
-which `points` sets apart from the Han text by a point or a quarter em: a line of few
-points stretches along them by a few hundredths of an em a letter instead. (Letter spacing
-on a run of Han would widen its points again.) A typeset text box is one whose face carries
-the `BKPT` axis (print.css); code, a Latin space the author typed and any text outside a
-typeset block are never letter-spaced. A line with no
-typeset text, or whose spaces take its slack within `STRETCH`, is justified exactly as
-WeasyPrint does, so English text is unchanged. What the letter spacing adds is measured on
-the laid-out text (Pango's own widths), and the spaces take the rest: the line stays flush.
+evenly over those spaces and the letters of the runs that hold no point (letter spacing on
+those text boxes, CSS Text 3 `text-justify: inter-character`, clreq §3.8): its Latin words,
+URLs and addresses, which `points` sets apart from the Han text by a point or a quarter em.
+A line of few points stretches along them by a few hundredths of an em a letter instead.
+(Letter spacing on a run of Han would widen its points again.) A typeset text box is one
+whose face carries the `BKPT` axis (print.css); code, a Latin space the author typed and
+any text outside a typeset block are never letter-spaced. A line with no typeset text, or
+whose spaces take its slack within `STRETCH`, is justified exactly as WeasyPrint does
+(English text keeps its lines; only the rounding of glyph positions below differs, by under
+1/1000 em). What the letter spacing adds is measured on the laid-out text (Pango's own
+widths), and the spaces take the rest: the line stays flush.
 
 Applied only to WeasyPrint 70.0 (another version keeps its own justification; `text-justify`
 and its weighting are not implemented upstream as of 70.0), with one fix to how it writes
