@@ -194,9 +194,20 @@ def test_open_shows_the_page_in_the_browser_and_stopping_says_one_line(tmp_path:
         )
     server = Server(source, port, log, process)
     try:
-        wait_for(lambda: opened.is_file(), 120, server.output)
+        # the browser's file exists before its text is written: wait for the text
+        wait_for(lambda: opened.is_file() and opened.read_text() != "", 120, server.output)
         assert opened.read_text() == f"http://127.0.0.1:{port}/"
-        wait_for(lambda: "page rebuilt" in server.output().split("pdf, epub rebuilt")[-1], 120, server.output)
+        # all the builds a start makes: the page, the PDF and EPUB, the page again with its links
+        # (without the first condition, the first page's line alone would do, and a later line
+        # could come before the stop's)
+        wait_for(
+            lambda: (
+                "pdf, epub rebuilt" in (out := server.output())
+                and "page rebuilt" in out.split("pdf, epub rebuilt")[-1]
+            ),
+            120,
+            server.output,
+        )
         before = server.output()
     finally:
         process.send_signal(signal.SIGINT)
