@@ -21,6 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
+import pymupdf
 import pytest
 import yaml
 from lxml import etree
@@ -234,6 +235,58 @@ def test_no_han_character_is_slanted(printed: Printed) -> None:
 def test_latin_marked_as_english_keeps_a_real_italic(mixed: Printed) -> None:
     fonts = {g.font.split("+", 1)[-1] for g in glyphs(mixed.path) if g.text in "emphasised"}
     assert "Noto-Serif-Italic" in fonts
+
+
+# Where each writing system marks emphasis: a dot under each Han character in Chinese (着重号,
+# clreq §3.2.2), a sesame dot over each character, kana included, in Japanese (傍点, JLREQ §3.3.2);
+# never on punctuation or Latin. The characters each fixture's emphasis marks, in order.
+EMPHASIS_MARKS = {
+    "emphasis-latin-dotted": ("under", "的第一章再看的照抄即可"),
+    "emphasis-ja-dotted-under": ("over", "の設定可能な許容値"),
+}
+
+
+@pytest.mark.parametrize("case", EMPHASIS_MARKS)
+def test_emphasis_marks_go_under_in_chinese_and_over_in_japanese(case: str, tmp_path: Path) -> None:
+    """Ink drawn in a band from 0.05 to 0.35 em above or below each glyph's em box (0.88 em over the
+    baseline, 0.12 under) of the body text, seen in a 300 dpi rendering: the marks are on the
+    expected side of the emphasised characters only, they are graphics (the text copies out as
+    written), and the lines keep their pitch."""
+    side, marked = EMPHASIS_MARKS[case]
+    printed = lay_out(ROOT / "tests" / "fixtures" / case, tmp_path)
+    assert printed.result.warnings == ()
+    size = GEOMETRY[printed.booklet.metadata.page_size][1]
+    body = [g for g in glyphs(printed.path) if g.page == 4 and abs(g.size - size) < 0.01 and g.text.strip()]
+    with pymupdf.open(printed.path) as document:
+        page = document[3]
+        pixmap = page.get_pixmap(dpi=300, colorspace=pymupdf.csGRAY)
+        text = page.get_text()
+    found = {"over": "", "under": ""}
+    for g in body:
+        top, bottom = g.y - 0.88 * size, g.y + 0.12 * size
+        bands = {
+            "over": (top - 0.35 * size, top - 0.05 * size),
+            "under": (bottom + 0.05 * size, bottom + 0.35 * size),
+        }
+        for where, (y0, y1) in bands.items():
+            if _ink(pixmap, g.x, g.x + g.advance, y0, y1) >= 4:
+                found[where] += g.text
+    assert found == {side: marked, ("under" if side == "over" else "over"): ""}
+    assert marked[:4] in text.replace("\n", "")  # the marks are graphics: the text copies out clean
+    assert not re.search("[\ufe45\ufe46\u2022\u30fb\u00b7]", text)
+    baselines = sorted({g.y for g in body})
+    assert len(baselines) >= 2
+    assert [b - a for a, b in pairwise(baselines)] == pytest.approx(
+        [size * 1.75] * (len(baselines) - 1), abs=0.01
+    )
+
+
+def _ink(pixmap: pymupdf.Pixmap, x0: float, x1: float, y0: float, y1: float) -> int:
+    """How many dark pixels a rectangle (in pt) of a grey pixmap holds."""
+    scale, samples = pixmap.xres / 72, pixmap.samples
+    columns = range(max(0, round(x0 * scale)), min(pixmap.width, round(x1 * scale)))
+    rows = range(max(0, round(y0 * scale)), min(pixmap.height, round(y1 * scale)))
+    return sum(1 for y in rows for x in columns if samples[y * pixmap.stride + x] < 128)
 
 
 def test_full_lines_end_flush_with_the_text_block(printed: Printed) -> None:

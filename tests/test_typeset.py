@@ -49,6 +49,18 @@ def test_emphasis_dots_go_under_han_characters_only() -> None:
     assert "Lua" in emphasis.text_content() and "，" in emphasis.text_content()
 
 
+def test_emphasis_marks_kana_and_hangul_too_but_not_the_middle_dot_or_code() -> None:
+    """Japanese marks each kana and ー (傍点, JLREQ §3.3.2), not ・; Korean without Han is marked too;
+    the text after a code inside an emphasis is marked, the code is not."""
+
+    def marked(root: lxml_html.HtmlElement) -> str:
+        return "".join(span.text for span in root.iter("span") if span.get("class") == "ed")
+
+    assert marked(_typeset("<p>この<em>サーバー・設定の</em>話</p>", "ja")) == "サーバー設定の"
+    assert marked(_typeset("<p>이 <em>강조된 말</em>입니다</p>", "ko")) == "강조된말"
+    assert marked(_typeset("<p>代码<em>照抄 <code>kamctl</code> 即可</em>。</p>")) == "照抄即可"
+
+
 def test_a_paragraph_ending_in_a_colon_stays_with_what_follows() -> None:
     root = _typeset("<p>本书的内容安排如下：</p><ul><li>一</li></ul>")
     assert "lead-in" in root.find(".//p").get("class")

@@ -48,8 +48,8 @@ QR_PREFIX = "data:image/svg+xml;charset=utf-8,"
 
 class _ResourceFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped (pyproject)
     """Serves the booklet's own files and refuses everything else (no network). The one other
-    kind: the `data:image/svg+xml` images the PDF draws itself, QR codes and print.css's code
-    continuation mark (the sanitizer keeps `data:` URLs out of the author's text, so no other
+    kind: the `data:image/svg+xml` images the PDF draws itself, QR codes, print.css's code
+    continuation mark and sesame dot (the sanitizer keeps `data:` URLs out of the author's text, so no other
     can reach here)."""
 
     def __init__(self, assets: Assets) -> None:

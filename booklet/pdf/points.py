@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 
 from lxml import html as lxml_html
 
@@ -54,6 +55,9 @@ UNTOUCHED = {"pre", "code", "kbd", "samp", "script", "style", "math", "svg"}
 
 _IDEOGRAPHIC = re.compile(f"[{HAN}\u3041-\u309f\u30a1-\u30ff]")
 _LATIN = re.compile(f"[{LATIN}]")
+# What an emphasis marks (CSS Text Decoration 3 §3.1: not punctuation, spaces or Latin): Han
+# characters and 々, kana and ー but not the middle dot ・, Hangul syllables.
+_MARKED = re.compile(f"[{HAN}\u3005\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\uac00-\ud7a3]")
 _SEGMENT_BREAK = re.compile(f"(?<=[{WIDE}])[ \t]*\n\\s*(?=[{WIDE}])")
 _SPACE_RUN = re.compile("[ \t\n]+")
 # A space (or a line break of the source) typed beside full-width punctuation (which carries
@@ -105,23 +109,37 @@ def set_points(block: lxml_html.HtmlElement) -> None:
 
 
 def set_emphasis_dots(block: lxml_html.HtmlElement) -> None:
-    """Each Han character (or kana) of an emphasis in `block` in a `<span class="ed">`, which
-    print.css marks with a dot under it (着重号, clreq §3.2.2); punctuation, Latin and the
-    elastic points stay outside, so a dot sits under its character however the line stretches."""
+    """Each Han character, kana or Hangul syllable of an emphasis in `block` in a
+    `<span class="ed">`, which print.css marks: a dot under it in Chinese (着重号, clreq §3.2.2),
+    a sesame dot over it in Japanese (傍点, JLREQ §3.3.2), a dot over it in Korean. Punctuation,
+    Latin and the elastic points stay outside, so a mark sits on its character however the line
+    stretches. An emphasis inside another is marked once, as part of the outer one."""
     for emphasis in [
-        em for em in block.iter("em") if not any(_is_skipped(e) for e in (em, *em.iterancestors()))
+        em
+        for em in block.iter("em")
+        if not any(_is_skipped(e) for e in (em, *em.iterancestors()))
+        and not any(e.tag == "em" for e in em.iterancestors())
     ]:
-        slots = [(emphasis, "text")] + [
-            (element, attribute)
-            for element in emphasis.iterdescendants()
-            if isinstance(element.tag, str) and not _is_skipped(element)
-            for attribute in ("text", "tail")
-        ]
-        for owner, attribute in slots:
+        for owner, attribute in _emphasis_slots(emphasis):
             text = getattr(owner, attribute) or ""
-            if _IDEOGRAPHIC.search(text):
-                pieces = [_span("ed", c) if _IDEOGRAPHIC.match(c) else c for c in text]
+            if _MARKED.search(text):
+                pieces = [_span("ed", c) if _MARKED.match(c) else c for c in text]
                 _splice(owner, attribute, _joined(pieces))
+
+
+def _emphasis_slots(emphasis: lxml_html.HtmlElement) -> list[tuple[lxml_html.HtmlElement, str]]:
+    """The texts of an emphasis that may be marked: not code's, but the text after a code."""
+    slots = [(emphasis, "text")]
+    for element in emphasis.iterdescendants():
+        if not isinstance(element.tag, str):
+            continue
+        between = takewhile(lambda e: e is not emphasis, element.iterancestors())
+        if any(_is_skipped(e) for e in between):
+            continue
+        if not _is_skipped(element):
+            slots.append((element, "text"))
+        slots.append((element, "tail"))
+    return slots
 
 
 def boundary(left: str, right: str) -> str | None:

@@ -50,6 +50,7 @@ BLOCKS = HEADINGS | {
 }
 
 _HAN = re.compile(f"[{HAN}]")
+_MARKABLE = re.compile(f"[{HAN}\u3041-\u30ff\uac00-\ud7a3]")
 # Where inline code may break: after a separator of paths, names and URLs (not before `.`,
 # which would start a line with it). Inside a longer run only, so `a.b` breaks, `.` alone not.
 # And inside a long name written in camel case, before a capital that starts a word
@@ -74,9 +75,10 @@ def typeset_print_html(html: str, language: str) -> str:
     _mark_lead_ins(body)
     _show_addresses(body, language)
     if is_cjk_language(language):
-        for block in list(_cjk_blocks(body)):
+        for block in list(_cjk_blocks(body, _HAN)):
             block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
             set_points(block)
+        for block in list(_cjk_blocks(body, _MARKABLE)):  # Korean without Han is marked too
             set_emphasis_dots(block)
     _break_addresses(body)
     return _serialize(root)
@@ -203,8 +205,9 @@ def _tidy_notes(body: lxml_html.HtmlElement) -> None:
                 paragraph.tail = None
 
 
-def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
-    """A chapter's innermost blocks (not headings) that hold Han and are not in another language."""
+def _cjk_blocks(body: lxml_html.HtmlElement, holding: re.Pattern[str]) -> Iterator[lxml_html.HtmlElement]:
+    """A chapter's innermost blocks (not headings) whose text matches `holding` (Han) and that
+    are not in another language."""
     for element in body.iter():
         if not isinstance(element.tag, str) or element.tag not in BLOCKS or element.tag in HEADINGS:
             continue
@@ -212,7 +215,7 @@ def _cjk_blocks(body: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
             continue
         if any(isinstance(child.tag, str) and child.tag in BLOCKS for child in element.iterdescendants()):
             continue
-        if _HAN.search(element.text_content() or "") and _is_cjk(element):
+        if holding.search(element.text_content() or "") and _is_cjk(element):
             yield element
 
 
