@@ -27,7 +27,7 @@ from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
 from booklet.epub import check_written_epub, font_subsets, write_epub
 from booklet.errors import BookletError, Diagnostics
-from booklet.fonts import cached_compact, cached_subset, subset_is_cached
+from booklet.fonts import cached_compact, cached_pdf_subset, cached_subset, subset_is_cached
 from booklet.model import FORMATS, PAGE_GEOMETRY, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
@@ -190,7 +190,13 @@ class _PrintEdition:
             from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
 
             self.printed = write_pdf(
-                self.booklet, self.assets, self.built_at, self.report, self.paginate_only, _cached_compact
+                self.booklet,
+                self.assets,
+                self.built_at,
+                self.report,
+                self.paginate_only,
+                _cached_compact,
+                cached_pdf_subset,
             )
             self.seconds = time.perf_counter() - started
         return self.printed

@@ -10,6 +10,7 @@ prints its own log).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -106,6 +107,14 @@ def _build_all(
     return status
 
 
+def _collect_less() -> None:
+    """Python's cycle collector walks every object it tracks at each full collection: what is
+    loaded so far (the modules and their tables) is set aside for good (`gc.freeze`). The
+    thresholds stay Python's: raised to 50,000 for the youngest generation, 100 chapters peaked
+    at 1.22 GB instead of 1.03 for no clear gain in CPU time (bench/results.md)."""
+    gc.freeze()
+
+
 def _build(
     args: argparse.Namespace,
     source: Path,
@@ -118,6 +127,8 @@ def _build(
     # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
     from booklet.build import build
     from booklet.cache import cache_dir
+
+    _collect_less()
 
     diagnostics = Diagnostics()
     remote_cache = cache_dir() / "remote"  # used only when remote images are to be fetched

@@ -4,7 +4,7 @@ Takes a writing system, a face name and the characters a booklet uses; returns t
 font file (`font_face`, asked of fontconfig once per pattern) or an OpenType (CFF) subset
 holding exactly those characters (`subset_font`, for the EPUB, so that a reader without a
 CJK font shows no tofu; `cached_subset` keeps it in the user's cache), and keeps the PDF's
-compact CJK fonts in that cache too (`cached_compact`). `SUBSET_VERSION`
+compact CJK fonts and WeasyPrint's subsets in that cache too (`cached_compact`, `cached_pdf_subset`). `SUBSET_VERSION`
 goes into that cache's key, so a change of the options below invalidates old subsets.
 """
 
@@ -99,6 +99,12 @@ def cached_compact(font: bytes, compact: Callable[[bytes], bytes | None], made_b
     the same bytes were compacted before by the same code (`made_by`: its source)."""
     key = hashlib.sha256(made_by + font).hexdigest()
     return cached("pdf-fonts", key, ".cff", lambda: compact(font) or b"") or None
+
+
+def cached_pdf_subset(key: str, make: Callable[[], bytes]) -> bytes:
+    """A subset WeasyPrint makes of a font it embeds in the PDF (pdf/subsets.py), from the user's
+    cache when `key` (the font file's digest, the glyphs, the options) was seen before."""
+    return cached("pdf-subsets", hashlib.sha256(key.encode()).hexdigest(), ".otf", make)
 
 
 def subset_font(font: bytes, index: int, characters: str) -> bytes:

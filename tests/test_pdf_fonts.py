@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from booklet.fonts import cached_compact
+from booklet.fonts import cached_compact, cached_pdf_subset
 from booklet.pdf.compact import compact_cff, compact_cid_fonts
+from booklet.pdf.subsets import kept_subsets
 
 # Bold Noto Serif CJK has glyphs whose CID differs from their glyph id: both weights are used.
 PAGE = """<html lang="zh-CN"><body style="font-family: 'Noto Serif CJK SC'">
@@ -98,3 +99,30 @@ def test_a_compact_font_comes_from_the_cache_the_second_time(
     assert len(list((tmp_path / "booklet" / "pdf-fonts").iterdir())) == 2  # regular and bold
     assert document.write_pdf(finisher=cached_by(never)) == first
     assert document.write_pdf(finisher=compact_cid_fonts) == first
+
+
+def test_weasyprint_subsets_a_font_once_then_the_cache_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint's subset of an embedded font depends only on the font, the glyphs and the
+    options: build keeps it in the user's cache (pdf/subsets.py); the PDF is the same bytes."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    document = weasyprint.HTML(string=PAGE).render()
+    made: list[str] = []
+
+    def keep(key: str, make: Callable[[], bytes]) -> bytes:
+        def counted() -> bytes:
+            made.append(key)
+            return make()
+
+        return cached_pdf_subset(key, counted)
+
+    plain = document.write_pdf(finisher=compact_cid_fonts)
+    with kept_subsets(keep):
+        first = document.write_pdf(finisher=compact_cid_fonts)
+    assert len(made) == 2  # regular and bold, subset by WeasyPrint
+    assert len(list((tmp_path / "booklet" / "pdf-subsets").iterdir())) == 2
+    with kept_subsets(keep):
+        second = document.write_pdf(finisher=compact_cid_fonts)
+    assert len(made) == 2  # nothing subset again
+    assert first == second == plain

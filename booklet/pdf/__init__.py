@@ -18,9 +18,10 @@ a number that is not printed (cover, title page, blank pages) still counts.
 
 Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
 spaces, punctuation, line breaking; with `points` and `wordbreaks`), then `layout`
-(WeasyPrint, with `compact` as its finisher, `upstream`: fixes carried for WeasyPrint's own
-superlinear spots on long documents, and `justify`: a line of CJK text stretched between
-its characters when its elastic points are few). `impose` turns the bytes into a print-at-home booklet.
+(WeasyPrint, with `compact` as its finisher, `subsets` keeping its font subsets from one
+build to the next, `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
+documents, and `justify`: a line of CJK text stretched between its characters when its
+elastic points are few). `impose` turns the bytes into a print-at-home booklet.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from booklet.model import PAGE_GEOMETRY, PAGE_SIZES, Booklet, Chapter, Footnote,
 from booklet.pdf.compact import Compactor
 from booklet.pdf.layout import PageOverflow, lay_out
 from booklet.pdf.notes import inline_footnotes
+from booklet.pdf.subsets import SubsetKeeper
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
 from booklet.theme import fragment, fragment_tree, render_template, stylesheet
 
@@ -51,6 +53,7 @@ def write_pdf(
     report: Callable[[Step], None] | None = None,
     paginate_only: bool = False,
     compact: Compactor | None = None,
+    keep_subsets: SubsetKeeper | None = None,
 ) -> PrintedPdf:
     """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
@@ -64,7 +67,8 @@ def write_pdf(
     `report` is told each page as WeasyPrint lays it out, then the layout's and the writing's times.
     `paginate_only`: the pagination without the PDF's bytes (`data` is empty), for the EPUB's
     page list when no PDF is wanted: the pages are laid out, not drawn. `compact`: how the
-    embedded CJK fonts are made compact (`compact.compact_cff`, or build's cache of it).
+    embedded CJK fonts are made compact (`compact.compact_cff`, or build's cache of it);
+    `keep_subsets`: where WeasyPrint's font subsets are kept between builds (`subsets`).
     """
     html = print_document(booklet, built_at, (assets.print_cover or assets.cover).href)
     typeset = typeset_print_html(html, booklet.metadata.language)
@@ -73,7 +77,7 @@ def write_pdf(
     while True:
         try:
             data, pages, warnings = lay_out(
-                typeset, booklet, assets, report or _ignore, not paginate_only, compact
+                typeset, booklet, assets, report or _ignore, not paginate_only, compact, keep_subsets
             )
         except PageOverflow:
             if not notes:

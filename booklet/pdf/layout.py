@@ -31,6 +31,7 @@ with library_names():  # WeasyPrint's libraries by their Linux names, looked up 
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     from booklet.pdf.copytext import drop_elastic_points  # imports WeasyPrint too
+    from booklet.pdf.subsets import SubsetKeeper, kept_subsets
 
 # Relative URLs in the print document resolve against this; the fetcher below answers them.
 BASE_URL = "https://booklet.invalid/"
@@ -74,6 +75,7 @@ def lay_out(
     report: Callable[[Step], None],
     write: bool = True,
     compact: Compactor | None = None,
+    keep_subsets: SubsetKeeper | None = None,
 ) -> tuple[bytes, dict[str, int], tuple[str, ...]]:
     """Paginate `html` into a tagged PDF (PDF/UA-1, with /Lang).
 
@@ -81,6 +83,7 @@ def lay_out(
     {element id: page number (1-based)} and every warning WeasyPrint logged. A glyph missing from every font (tofu) is an error. Raises `PageOverflow` when
     WeasyPrint 70 cannot place a floated note even on an empty page (it asserts).
     `report` is told each page as it is laid out, then the layout's and the writing's times.
+    `compact` and `keep_subsets`: build's cache of the embedded fonts' work (compact.py, subsets.py).
     """
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(assets))
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
@@ -95,7 +98,8 @@ def lay_out(
         if write:
             started = time.perf_counter()
             report(Step("pdf"))
-            pdf = rendered.write_pdf(finisher=functools.partial(_finish, compact=compact), **options)
+            with kept_subsets(keep_subsets):
+                pdf = rendered.write_pdf(finisher=functools.partial(_finish, compact=compact), **options)
             report(Step("pdf", seconds=time.perf_counter() - started))
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
