@@ -244,6 +244,11 @@ EMPHASIS_MARKS = {
     "emphasis-latin-dotted": ("under", "的第一章再看的照抄即可"),
     "emphasis-ja-dotted-under": ("over", "の設定可能な許容値"),
 }
+# The Latin letters of each fixture's emphasis: in a real italic (Noto Serif Italic), unmarked.
+EMPHASIS_ITALIC = {
+    "emphasis-latin-dotted": "KamailioinActionSIPRFC3261",
+    "emphasis-ja-dotted-under": "HorizontalPodAutoscaler",
+}
 
 
 @pytest.mark.parametrize("case", EMPHASIS_MARKS)
@@ -272,6 +277,7 @@ def test_emphasis_marks_go_under_in_chinese_and_over_in_japanese(case: str, tmp_
             if _ink(pixmap, g.x, g.x + g.advance, y0, y1) >= 4:
                 found[where] += g.text
     assert found == {side: marked, ("under" if side == "over" else "over"): ""}
+    assert "".join(g.text for g in body if g.font.endswith("Noto-Serif-Italic")) == EMPHASIS_ITALIC[case]
     assert marked[:4] in text.replace("\n", "")  # the marks are graphics: the text copies out clean
     assert not re.search("[\ufe45\ufe46\u2022\u30fb\u00b7]", text)
     baselines = sorted({g.y for g in body})

@@ -32,6 +32,7 @@ from booklet.pdf.codelines import split_code_lines
 from booklet.pdf.points import set_emphasis_dots, set_points
 from booklet.pdf.wordbreaks import break_address
 from booklet.scripts import HAN, is_cjk_language
+from booklet.theme import mark_latin_emphasis
 
 # Headings are left-aligned, and copied into the outline and running heads: no elastic points.
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -75,6 +76,7 @@ def typeset_print_html(html: str, language: str) -> str:
     _mark_lead_ins(body)
     _show_addresses(body, language)
     if is_cjk_language(language):
+        mark_latin_emphasis(body)  # its Latin runs italic and unmarked, as on screens (base.css)
         for block in list(_cjk_blocks(body, _HAN)):
             block.set("class", " ".join(filter(None, [block.get("class"), "cjk-set"])))
             set_points(block)
