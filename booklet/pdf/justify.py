@@ -78,6 +78,7 @@ def _round_adjustments() -> None:
 def _justify_line(context: Any, line: Any, extra_width: float) -> None:
     from weasyprint.layout import inline
 
+    _drop_trailing_points(line)
     spaces = inline.count_expandable_spaces(line)
     letters = [box for box in _text_boxes(line) if _typeset(box) and box.text and not _SPACES & set(box.text)]
     size = min((box.style["font_size"] for box in letters), default=line.style["font_size"])
@@ -90,6 +91,19 @@ def _justify_line(context: Any, line: Any, extra_width: float) -> None:
     added = {id(box): _letter_spaced(context, box, beyond) for box in letters}
     rest = extra_width - sum(added.values())
     _widen(context, line, rest / spaces if spaces else 0.0, added, 0.0)
+
+
+def _drop_trailing_points(line: Any) -> None:
+    """Take the spaces out of the text boxes that end the line with nothing to show.
+
+    WeasyPrint drops a space that ends a line (`remove_last_whitespace`) only when it is the
+    last character: an elastic point followed by a zero-width space (after a character of an
+    emphasis, `<span class="ed">`) stays, takes its share of the slack, and the line's last
+    glyph ends one share short of the edge. Those boxes are already zero-wide."""
+    for box in reversed(list(_text_boxes(line))):
+        if box.text.strip(" \u200b"):
+            return
+        box.text = box.text.replace(" ", "")
 
 
 def _text_boxes(box: Any) -> Iterator[Any]:
