@@ -477,6 +477,14 @@ def test_an_identifier_in_a_note_does_not_break_mid_word(mixed: Printed) -> None
     assert words.count("request_route") >= 5 and "t_on_failure" in words
 
 
+def test_latin_words_inside_an_emphasis_keep_their_spaces(mixed: Printed) -> None:
+    """`<em lang="en">emphasised English words</em>` in Chinese text: its Latin run (span.latin,
+    set in italic) took the elastic points' negative word-spacing and printed as one word."""
+    text = pdftotext(mixed.path)
+    assert "emphasised English words" in text
+    assert "Kamailio in Action" in text
+
+
 def _contents_entries(printed: Printed) -> list[tuple[str, int]]:
     toc_page = next(i for i in range(2, 8) if "目录" in pdftotext(printed.path, "-f", str(i), "-l", str(i)))
     text = pdftotext(printed.path, "-layout", "-f", str(toc_page), "-l", str(toc_page))
