@@ -97,9 +97,11 @@ def _drop_trailing_points(line: Any) -> None:
     """Take the spaces out of the text boxes that end the line with nothing to show.
 
     WeasyPrint drops a space that ends a line (`remove_last_whitespace`) only when it is the
-    last character: an elastic point followed by a zero-width space (after a character of an
-    emphasis, `<span class="ed">`) stays, takes its share of the slack, and the line's last
-    glyph ends one share short of the edge. Those boxes are already zero-wide."""
+    last character. But a text box that is one space with word spacing (an elastic point
+    between two elements, as between the `<span class="ed">` characters of an emphasis) is
+    laid out as a space and a zero-width space (`text/line_break.py`, "We need more than one
+    space to set word spacing"): at a line's end it stays, takes its share of the slack, and
+    the line's last glyph ends one share short of the edge. Those boxes are already zero-wide."""
     for box in reversed(list(_text_boxes(line))):
         if box.text.strip(" \u200b"):
             return
