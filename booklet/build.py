@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,13 +21,14 @@ from pathlib import Path
 from typing import cast
 
 from booklet import files
+from booklet.aside import Printer, print_edition, single_threaded
 from booklet.assets import Asset, Assets, cover_asset
 from booklet.content import load_booklet, read_asset
 from booklet.cover import cover_png
 from booklet.epub import check_written_epub, font_subsets, write_epub
 from booklet.errors import BookletError, Diagnostics
-from booklet.fonts import cached_compact, cached_pdf_subset, cached_subset, subset_is_cached
-from booklet.model import FORMATS, PAGE_GEOMETRY, PROGRESS_THREAD, Booklet, PrintedPdf, Request, Stage, Step
+from booklet.fonts import cached_subset, subset_is_cached
+from booklet.model import FORMATS, PAGE_GEOMETRY, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
 __all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
@@ -64,6 +64,7 @@ def build(
     impose: bool = False,
     request: Request | None = None,
     report: Report = _silent,
+    printer: Printer | None = None,
 ) -> tuple[Output, ...]:
     """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
 
@@ -72,6 +73,8 @@ def build(
     `impose` (or `impose: true` in booklet.yml): with the PDF, also write `<name>-print.pdf`.
     `request`: what the command line asks of the reading stage (a site's selection, the name…).
     `report` is told each stage as it begins and ends, and each page as it is laid out.
+    `printer`: a child process that lays the PDF out on the second core (aside.py; the
+    command line starts it); None lays it out in this process.
     """
     started = time.perf_counter()
     report(Step("read"))
@@ -83,9 +86,11 @@ def build(
     made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
     printed = _PrintEdition(
-        booklet, assets, built_at, report, "pdf" not in formats
+        booklet, assets, built_at, report, "pdf" not in formats, printer
     )  # laid out once: the EPUB's page list too
-    helper = _make_epub_fonts_aside(booklet, assets, built_at) if "epub" in formats else None
+    if laid_out:
+        printed.start()  # on the second core, when there is a printer
+    helper = _make_epub_fonts_aside(booklet, assets, built_at, printed) if "epub" in formats else None
     for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
             printed.get()  # the page list's layout, meanwhile
@@ -123,12 +128,12 @@ def build(
 def _timed(
     kind: str, report: Report, printed: _PrintEdition, make: Callable[[], bytes]
 ) -> tuple[bytes, float]:
-    """`make()`'s bytes and its own time: less any print layout done meanwhile (counted apart)."""
+    """`make()`'s bytes and its own time: less any wait for the print layout meanwhile (counted apart)."""
     stage = cast(Stage, kind)  # one of FORMATS, or "impose"
     report(Step(stage))
-    started, layout_before = time.perf_counter(), printed.seconds
+    started, waited_before = time.perf_counter(), printed.waited
     data = make()
-    seconds = time.perf_counter() - started - (printed.seconds - layout_before)
+    seconds = time.perf_counter() - started - (printed.waited - waited_before)
     report(Step(stage, seconds=seconds))
     return data, seconds
 
@@ -168,45 +173,58 @@ def _make(
 
 
 class _PrintEdition:
-    """The PDF, laid out once per build, when first asked for: its bytes, and on which page
-    each element id lands (the EPUB's page list); `seconds` is the time that took."""
+    """The PDF, laid out once per build: its bytes, and on which page each element id lands
+    (the EPUB's page list); `seconds` is the time that took, `waited` the part of it this
+    process spent waiting in `get`. Laid out by the printer (the second core) from `start` on,
+    or else here, when first asked for."""
 
     def __init__(
-        self, booklet: Booklet, assets: Assets, built_at: datetime, report: Report, paginate_only: bool
+        self,
+        booklet: Booklet,
+        assets: Assets,
+        built_at: datetime,
+        report: Report,
+        paginate_only: bool,
+        printer: Printer | None = None,
     ) -> None:
         self.booklet, self.assets, self.built_at, self.report = booklet, assets, built_at, report
         self.paginate_only = paginate_only  # an EPUB alone: the pages are laid out, no PDF is drawn
+        self.printer = printer
         self.printed: PrintedPdf | None = None
-        self.seconds = 0.0
+        self.seconds = self.waited = 0.0
+        self._started: float | None = None
 
     @property
     def done(self) -> bool:
         return self.printed is not None
 
+    @property
+    def aside(self) -> bool:
+        """Whether the printer lays it out (this process is free meanwhile)."""
+        return self._started is not None
+
+    def start(self) -> None:
+        """Hand the booklet to the printer now; without one, nothing happens before `get`."""
+        if self.printer is not None and self._started is None:
+            self.report(Step("layout"))
+            self._started = time.perf_counter()
+            self.printer.send(self.booklet, self.assets, self.built_at, self.paginate_only)
+
     def get(self) -> PrintedPdf:
         if self.printed is None:
-            self.report(Step("layout"))  # typesetting and WeasyPrint's parsing come before the first page
-            started = time.perf_counter()
-            from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
-
-            self.printed = write_pdf(
-                self.booklet,
-                self.assets,
-                self.built_at,
-                self.report,
-                self.paginate_only,
-                _cached_compact,
-                cached_pdf_subset,
-            )
-            self.seconds = time.perf_counter() - started
+            asked = time.perf_counter()
+            if self.printer is None:
+                self.report(Step("layout"))  # typesetting and WeasyPrint's parsing come before the first page
+                started = time.perf_counter()
+                self.printed = print_edition(
+                    self.booklet, self.assets, self.built_at, self.report, self.paginate_only
+                )
+            else:
+                self.start()
+                started = self._started or time.perf_counter()
+                self.printed = self.printer.receive(self.report)
+            self.seconds, self.waited = time.perf_counter() - started, time.perf_counter() - asked
         return self.printed
-
-
-def _cached_compact(font: bytes) -> bytes | None:
-    """The PDF's compact CJK font, from the user's cache when these subset bytes were compacted before."""
-    from booklet.pdf import compact  # with the PDF only
-
-    return cached_compact(font, compact.compact_cff, Path(compact.__file__).read_bytes())
 
 
 def read_assets(booklet: Booklet) -> Assets:
@@ -225,31 +243,33 @@ def read_assets(booklet: Booklet) -> Assets:
 
 
 def _make_epub_fonts_aside(
-    booklet: Booklet, assets: Assets, built_at: datetime
+    booklet: Booklet, assets: Assets, built_at: datetime, printed: _PrintEdition
 ) -> multiprocessing.process.BaseProcess | None:
-    """On a second core, make the EPUB's font subsets that the cache lacks while this process
-    lays out the PDF.
+    """On a second core, make the EPUB's font subsets that the cache lacks while the PDF is
+    laid out.
 
     Subsetting a CJK font for new text takes seconds. The subsets wanted are known before the
-    layout (`font_subsets`); a child makes those the user's cache lacks, and the EPUB made after
-    the PDF finds them there. When the cache holds them all (a rebuild), no child is started:
-    one would cost CPU time for nothing (a forked process copies the pages it touches).
-    Only a single-threaded process forks (the command line): in the preview's, another
-    thread could hold a lock the child would wait on forever.
+    layout (`font_subsets`); when the printer lays the PDF out (aside.py), this process makes
+    those the user's cache lacks meanwhile; else a child makes them while this process lays the
+    PDF out. The EPUB made after the PDF finds them in the cache. When the cache holds them all
+    (a rebuild), no child is started: one would cost CPU time for nothing (a forked process
+    copies the pages it touches). Only a single-threaded process forks (the command line):
+    in the preview's, another thread could hold a lock the child would wait on forever.
     """
-    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2 or not _single_threaded():
+    if not booklet.metadata.embed_fonts or (os.cpu_count() or 1) < 2:
+        return None
+    if not printed.aside and not single_threaded():
         return None
     missing = [wanted for wanted in font_subsets(booklet, assets, built_at) if not subset_is_cached(*wanted)]
     if not missing:
         return None
+    if printed.aside:
+        for family, face, characters in missing:
+            cached_subset(family, face, characters)
+        return None
     helper = multiprocessing.get_context("fork").Process(target=_make_subsets, args=(missing,), daemon=True)
     helper.start()
     return helper
-
-
-def _single_threaded() -> bool:
-    """No thread but this one, and the progress display's (which takes no lock a child needs)."""
-    return all(t is threading.current_thread() or t.name == PROGRESS_THREAD for t in threading.enumerate())
 
 
 def _make_subsets(wanted: list[tuple[str, str, str]]) -> None:

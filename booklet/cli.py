@@ -26,6 +26,7 @@ from booklet.errors import BookletError, Diagnostics, InterruptedAfterWriting
 from booklet.model import FORMATS, RemoteImages, Request, Selection
 
 if TYPE_CHECKING:  # loaded with the pipeline, after the arguments are parsed
+    from booklet.aside import Printer
     from booklet.build import Output
     from booklet.progress import Display
 
@@ -96,15 +97,31 @@ def _build_all(
     started: float,
 ) -> int:
     """Each booklet in turn, in this process (`make` builds every stale one in one run): a bad
-    one is reported and the others are still built; the exit code is the worst one's."""
+    one is reported and the others are still built; the exit code is the worst one's. The PDF
+    is laid out by a child that starts loading WeasyPrint now, before the reading stage loads
+    here (aside.py), when there is a second core."""
+    printer = _printer(formats)
     status = EXIT_OK
-    for source in sources:
-        code = _build(args, source, formats, built_at, request, started)
-        if code == EXIT_BUG:
-            return code
-        status = max(status, code)
-        started = time.perf_counter()
+    try:
+        for source in sources:
+            code = _build(args, source, formats, built_at, request, started, printer)
+            if code == EXIT_BUG:
+                return code
+            status = max(status, code)
+            started = time.perf_counter()
+    finally:
+        if printer is not None:
+            printer.close()
     return status
+
+
+def _printer(formats: tuple[str, ...]) -> Printer | None:
+    """The child laying out the PDF (also the EPUB's page list), when these formats need a layout."""
+    if "pdf" not in formats and "epub" not in formats:
+        return None
+    from booklet.aside import start_printer
+
+    return start_printer()
 
 
 def _collect_less() -> None:
@@ -122,6 +139,7 @@ def _build(
     built_at: datetime,
     request: Request,
     started: float,
+    printer: Printer | None,
 ) -> int:
     """`booklet build`: the outputs, the progress while they are made, the diagnostics, the exit code."""
     # The pipeline (WeasyPrint…) loads here, inside `main`'s handlers, not when cli is imported.
@@ -145,6 +163,7 @@ def _build(
             args.impose,
             request,
             report=display,
+            printer=printer,
         )
     except BookletError as error:
         display.close()

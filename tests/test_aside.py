@@ -1,0 +1,89 @@
+"""The print layout on the second core (booklet/aside.py): the command line's child lays the
+PDF out while the parent reads, and the outputs are the bytes one process makes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from booklet.build import FORMATS, build
+from booklet.errors import Diagnostics
+from conftest import BUILT_AT
+
+ROOT = Path(__file__).resolve().parent.parent
+EPOCH = str(int(BUILT_AT.timestamp()))
+
+# The command line in a fresh interpreter (one thread: the printer forks); what it loaded.
+COMMAND_LINE = """
+import sys
+from booklet.cli import main
+status = main(["build", *sys.argv[2:], "--quiet", "--out", sys.argv[1]])
+print(status, "weasyprint" in sys.modules)
+"""
+
+# The printer killed before it is sent the booklet: the parent lays it out itself.
+KILLED = """
+import multiprocessing, sys
+from datetime import datetime, UTC
+from pathlib import Path
+from booklet.aside import start_printer
+from booklet.build import FORMATS, build
+from booklet.errors import Diagnostics
+printer = start_printer()
+assert printer is not None, "two cores and one thread: the printer forks"
+for child in multiprocessing.active_children():
+    child.kill()
+    child.join()
+built_at = datetime.fromtimestamp(int(sys.argv[3]), UTC)
+build(Path(sys.argv[1]), Path(sys.argv[2]), FORMATS, built_at, Diagnostics(), printer=printer)
+printer.close()
+"""
+
+
+def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, env=env, check=False
+    )
+
+
+def _same_files(one: Path, other: Path) -> None:
+    names = sorted(path.name for path in one.iterdir())
+    assert names == sorted(path.name for path in other.iterdir())
+    for name in names:
+        assert (one / name).read_bytes() == (other / name).read_bytes(), f"{name} differs"
+
+
+@pytest.mark.parametrize("fixture", ["image-local", "lang-ja"])
+def test_the_printer_makes_the_bytes_of_one_process(fixture: str, tmp_path: Path) -> None:
+    """Laid out in the child, the PDF, EPUB and web page are those of a build in this process,
+    and the parent never loads WeasyPrint (the child did the layout)."""
+    source = ROOT / "tests" / "fixtures" / fixture
+    result = _run(COMMAND_LINE, str(tmp_path / "aside"), str(source))
+    assert result.stdout.split() == ["0", "False"], result.stderr
+    build(source, tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
+    _same_files(tmp_path / "aside", tmp_path / "here")
+
+
+def test_a_printer_killed_costs_only_time(tmp_path: Path) -> None:
+    """A child that is gone (killed, out of memory) leaves the layout to the parent: same bytes."""
+    source = ROOT / "tests" / "fixtures" / "image-local"
+    result = _run(KILLED, str(source), str(tmp_path / "killed"), EPOCH)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    build(source, tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
+    _same_files(tmp_path / "killed", tmp_path / "here")
+
+
+def test_several_booklets_share_one_printer(tmp_path: Path) -> None:
+    """`make` builds every stale booklet in one run: one child lays them out one after another."""
+    sources = [str(ROOT / "tests" / "fixtures" / name) for name in ("image-local", "lang-ja")]
+    result = _run(COMMAND_LINE, str(tmp_path / "aside"), *sources)
+    assert result.stdout.split() == ["0", "False"], result.stderr
+    for source in sources:
+        build(Path(source), tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
+    _same_files(tmp_path / "aside", tmp_path / "here")
