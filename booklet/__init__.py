@@ -16,7 +16,8 @@ holds the exact table):
 6. `pdf` (`notes` · `typeset` · `layout` · `upstream` · `compact` · `impose`), `epub` (`documents` ·
    `package` · `check`: an EPUB read back for what readers fail on), `web` (`shape`) –
    one writer per output: model and assets in, bytes out
-7. `build`       – the order of stages and the atomic writes of the outputs
+7. `aside`, `build` – the PDF laid out in a child process, on the second core, while the
+   booklet is read; the order of stages and the atomic writes of the outputs
 8. `cli`, `serve`, `check`, `starter`, `progress` – the command line, the live preview, the
    release check of an EPUB, `booklet new` (a starter booklet folder) and the display of a
    build's progress

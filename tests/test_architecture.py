@@ -11,6 +11,8 @@ silent, each for a reason:
 - the writers (`pdf`, `epub`, `web`) take the model and `assets` and use `theme` for their
   templates; they import no reader and no other writer (`epub` asks `fonts` for the faces).
 - `serve`, the live preview, is a front end like `cli`: it calls `build`.
+- `aside` lays the PDF out in a child process (the second core) for `build`; `cli` starts
+  the child before the reading stage loads. It calls the `pdf` writer as `build` would.
 - `check` (`booklet check FILE.epub`) is a front end too: it reads a file, runs `epub`'s own
   release check on it, then EPUBCheck and Ace when installed (PATH, Chromium: the environment).
 - `pages` (which block opens each printed page) serves two writers, `epub` and `web`.
@@ -46,12 +48,35 @@ ALLOWED: dict[str, set[str]] = {
     "epub": WRITER | {"fonts"},
     "web": WRITER,
     "aside": {"errors", "model", "assets", "fonts", "pdf"},
-    "build": {"errors", "model", "files", "assets", "content", "cover", "fonts", "pdf", "epub", "web", "aside"},
+    "build": {
+        "errors",
+        "model",
+        "files",
+        "assets",
+        "content",
+        "cover",
+        "fonts",
+        "pdf",
+        "epub",
+        "web",
+        "aside",
+    },
     "serve": {"build", "errors", "theme"},
     "check": {"epub", "errors"},
     "starter": {"errors", "model", "content", "files"},
     "progress": {"model"},
-    "cli": {"aside", "build", "cache", "check", "errors", "serve", "model", "starter", "progress", "__init__"},
+    "cli": {
+        "aside",
+        "build",
+        "cache",
+        "check",
+        "errors",
+        "serve",
+        "model",
+        "starter",
+        "progress",
+        "__init__",
+    },
     "__main__": {"cli"},
     "__init__": set(),
 }
