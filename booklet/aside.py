@@ -30,11 +30,15 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
 from booklet.fonts import cached_compact, cached_pdf_subset
 from booklet.model import PROGRESS_THREAD, Booklet, PrintedPdf, Step
+
+if TYPE_CHECKING:
+    from booklet.pdf import PartCache
 
 __all__ = ["Printer", "print_edition", "single_threaded", "start_printer"]
 
@@ -43,12 +47,20 @@ _Request = tuple[Booklet, Assets, datetime, bool]
 
 
 def print_edition(
-    booklet: Booklet, assets: Assets, built_at: datetime, report: Report, paginate_only: bool
+    booklet: Booklet,
+    assets: Assets,
+    built_at: datetime,
+    report: Report,
+    paginate_only: bool,
+    parts: PartCache | None = None,
 ) -> PrintedPdf:
-    """The PDF (`pdf.write_pdf`), its compact fonts and WeasyPrint's subsets from the user's cache."""
+    """The PDF (`pdf.write_pdf`), its compact fonts and WeasyPrint's subsets from the user's cache;
+    `parts`: a warm process's laid-out parts (pdf/parts.py), laid out in this process."""
     from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
 
-    return write_pdf(booklet, assets, built_at, report, paginate_only, _cached_compact, cached_pdf_subset)
+    return write_pdf(
+        booklet, assets, built_at, report, paginate_only, _cached_compact, cached_pdf_subset, parts
+    )
 
 
 def _cached_compact(font: bytes) -> bytes | None:

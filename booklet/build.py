@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from booklet import files
 from booklet.aside import Printer, print_edition, single_threaded
@@ -31,7 +31,10 @@ from booklet.fonts import cached_subset, subset_is_cached
 from booklet.model import FORMATS, PAGE_GEOMETRY, Booklet, PrintedPdf, Request, Stage, Step
 from booklet.web import write_web
 
-__all__ = ["FORMATS", "Output", "Report", "build", "read_assets", "report_layout"]
+if TYPE_CHECKING:
+    from booklet.pdf import PartCache
+
+__all__ = ["FORMATS", "Output", "Report", "Warm", "build", "read_assets", "report_layout"]
 
 Report = Callable[[Step], None]
 
@@ -47,6 +50,14 @@ class Output:
     seconds: float
     layout_seconds: float = 0.0
     layout_shared: bool = False
+
+
+class Warm:
+    """What a long-lived process (the preview) keeps from one build to the next: the print
+    layout's parts (pdf/parts.py), so a rebuild lays out again only what an edit changed."""
+
+    def __init__(self) -> None:
+        self.parts: PartCache | None = None
 
 
 def _silent(step: Step) -> None:
@@ -65,6 +76,7 @@ def build(
     request: Request | None = None,
     report: Report = _silent,
     printer: Printer | None = None,
+    warm: Warm | None = None,
 ) -> tuple[Output, ...]:
     """Build the booklet at `source` into `out_dir`; raise `BookletError` on bad input.
 
@@ -75,6 +87,9 @@ def build(
     `report` is told each stage as it begins and ends, and each page as it is laid out.
     `printer`: a child process that lays the PDF out on the second core (aside.py; the
     command line starts it); None lays it out in this process.
+    `warm`: kept by the caller from one build to the next (the preview): the PDF is then laid
+    out in parts, and the parts an edit did not change are not laid out again (in this process:
+    not with a `printer`, which the preview, a threaded process, never has).
     """
     started = time.perf_counter()
     report(Step("read"))
@@ -86,7 +101,7 @@ def build(
     made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
     printed = _PrintEdition(
-        booklet, assets, built_at, report, "pdf" not in formats, printer
+        booklet, assets, built_at, report, "pdf" not in formats, printer, warm
     )  # laid out once: the EPUB's page list too
     if laid_out:
         printed.start()  # on the second core, when there is a printer
@@ -186,8 +201,10 @@ class _PrintEdition:
         report: Report,
         paginate_only: bool,
         printer: Printer | None = None,
+        warm: Warm | None = None,
     ) -> None:
         self.booklet, self.assets, self.built_at, self.report = booklet, assets, built_at, report
+        self.warm = warm
         self.paginate_only = paginate_only  # an EPUB alone: the pages are laid out, no PDF is drawn
         self.printer = printer
         self.printed: PrintedPdf | None = None
@@ -217,7 +234,7 @@ class _PrintEdition:
                 self.report(Step("layout"))  # typesetting and WeasyPrint's parsing come before the first page
                 started = time.perf_counter()
                 self.printed = print_edition(
-                    self.booklet, self.assets, self.built_at, self.report, self.paginate_only
+                    self.booklet, self.assets, self.built_at, self.report, self.paginate_only, self._parts()
                 )
             else:
                 self.start()
@@ -225,6 +242,16 @@ class _PrintEdition:
                 self.printed = self.printer.receive(self.report)
             self.seconds, self.waited = time.perf_counter() - started, time.perf_counter() - asked
         return self.printed
+
+    def _parts(self) -> PartCache | None:
+        """The warm process's parts (made at its first layout: WeasyPrint loads with them)."""
+        if self.warm is None:
+            return None
+        if self.warm.parts is None:
+            from booklet.pdf import PartCache  # with the PDF only
+
+            self.warm.parts = PartCache()
+        return self.warm.parts
 
 
 def read_assets(booklet: Booklet) -> Assets:

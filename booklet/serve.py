@@ -31,7 +31,7 @@ from typing import Any, TextIO
 import watchfiles
 
 from booklet import theme
-from booklet.build import build
+from booklet.build import Warm, build
 from booklet.errors import BookletError, Diagnostics
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the author alone
@@ -101,6 +101,7 @@ class Preview:
         self.stopping = threading.Event()
         self.print_wanted = threading.Event()
         self.page_links = False  # the page was built with the PDF and the EPUB beside it (its download links)
+        self.warm = Warm()  # the print layout's parts, kept between rebuilds (only the print worker's)
 
     @property
     def error(self) -> str | None:
@@ -129,7 +130,7 @@ class Preview:
         """Rebuild the PDF and the EPUB (their warnings were printed with the page's)."""
         started = time.perf_counter()
         try:
-            build(self.source, self.out, ("pdf", "epub"), self.built_at, Diagnostics())
+            build(self.source, self.out, ("pdf", "epub"), self.built_at, Diagnostics(), warm=self.warm)
         except BookletError as error:
             self._publish("print", str(error), "PDF/EPUB rebuild failed; the last good ones are still served")
             return

@@ -18,7 +18,8 @@ a number that is not printed (cover, title page, blank pages) still counts.
 
 Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
 spaces, punctuation, line breaking; with `points` and `wordbreaks`), then `layout`
-(WeasyPrint, with `compact` as its finisher, `subsets` keeping its font subsets from one
+(WeasyPrint, with `compact` as its finisher, `parts` laying the book out part by part for
+the preview, which keeps the parts an edit leaves unchanged, `subsets` keeping its font subsets from one
 build to the next, `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
 documents, and `justify`: a line of CJK text stretched between its characters when its
 elastic points are few). `impose` turns the bytes into a print-at-home booklet.
@@ -39,11 +40,12 @@ from booklet.model import PAGE_GEOMETRY, PAGE_SIZES, Booklet, Chapter, Footnote,
 from booklet.pdf.compact import Compactor
 from booklet.pdf.layout import PageOverflow, lay_out
 from booklet.pdf.notes import inline_footnotes
+from booklet.pdf.parts import PartCache, lay_out_parts, parts_allowed
 from booklet.pdf.subsets import SubsetKeeper
 from booklet.pdf.typeset import typeset_print_html, unfloat_note
 from booklet.theme import fragment, fragment_tree, render_template, stylesheet
 
-__all__ = ["PrintedPdf", "chapters_running_on", "write_pdf"]
+__all__ = ["PartCache", "PrintedPdf", "chapters_running_on", "write_pdf"]
 
 
 def write_pdf(
@@ -54,6 +56,7 @@ def write_pdf(
     paginate_only: bool = False,
     compact: Compactor | None = None,
     keep_subsets: SubsetKeeper | None = None,
+    parts: PartCache | None = None,
 ) -> PrintedPdf:
     """Render, typeset and lay out the booklet into a tagged PDF; a glyph missing from every font is an error.
 
@@ -69,6 +72,8 @@ def write_pdf(
     page list when no PDF is wanted: the pages are laid out, not drawn. `compact`: how the
     embedded CJK fonts are made compact (`compact.compact_cff`, or build's cache of it);
     `keep_subsets`: where WeasyPrint's font subsets are kept between builds (`subsets`).
+    `parts`: lay the book out in parts and keep them there, for the next build in this process
+    (`parts`: the preview); the same pages as one layout, which is what a build without it does.
     """
     html = print_document(booklet, built_at, (assets.print_cover or assets.cover).href)
     typeset = typeset_print_html(html, booklet.metadata.language)
@@ -76,9 +81,21 @@ def write_pdf(
     moved: list[Footnote] = []
     while True:
         try:
-            data, pages, warnings = lay_out(
-                typeset, booklet, assets, report or _ignore, not paginate_only, compact, keep_subsets
-            )
+            if parts is not None and parts_allowed(booklet):
+                data, pages, warnings = lay_out_parts(
+                    typeset,
+                    booklet,
+                    assets,
+                    report or _ignore,
+                    not paginate_only,
+                    compact,
+                    keep_subsets,
+                    parts,
+                )
+            else:
+                data, pages, warnings = lay_out(
+                    typeset, booklet, assets, report or _ignore, not paginate_only, compact, keep_subsets
+                )
         except PageOverflow:
             if not notes:
                 raise BookletError(

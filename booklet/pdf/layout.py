@@ -16,6 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from booklet.assets import Assets
@@ -27,6 +30,8 @@ from booklet.pdf.upstream import carry_fixes, library_names
 
 with library_names():  # WeasyPrint's libraries by their Linux names, looked up no further (upstream.py)
     import weasyprint
+    import weasyprint.layout
+    from weasyprint.layout import LayoutContext
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -85,30 +90,158 @@ def lay_out(
     `report` is told each page as it is laid out, then the layout's and the writing's times.
     `compact` and `keep_subsets`: build's cache of the embedded fonts' work (compact.py, subsets.py).
     """
+    laid_out = lay_out_document(html, booklet, assets, report)
+    pdf, written = write_document(laid_out.document, report, compact, keep_subsets) if write else (b"", ())
+    warnings = laid_out.warnings + written
+    check_glyphs(booklet, warnings)
+    pages: dict[str, int] = {}
+    for number, page in enumerate(laid_out.document.pages, start=1):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pdf, pages, warnings
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where a part of the book begins (parts.py): its first page's number, and the named
+    strings (`string-set`) in force from the parts before it."""
+
+    page: int
+    strings: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LaidOut:
+    """A document laid out (not yet written): WeasyPrint's pages, what it warned about, and the
+    named strings in force after its last page."""
+
+    document: Any
+    warnings: tuple[str, ...]
+    strings: dict[str, str]
+
+
+def lay_out_document(
+    html: str,
+    booklet: Booklet,
+    assets: Assets,
+    report: Callable[[Step], None],
+    start: Start | None = None,
+    images: dict[str, Any] | None = None,
+) -> LaidOut:
+    """Paginate `html` (the whole book, or from `start` on: a part); `images`: WeasyPrint's image cache."""
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(assets))
-    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-    with _weasyprint_warnings() as warnings, _weasyprint_pages(report):
+    first = start.page if start is not None else 1
+    holder = _Starting(start)
+    token = _STARTING.set(holder)
+    with _weasyprint_warnings() as warnings, _weasyprint_pages(report, first - 1):
         started = time.perf_counter()
         try:
-            rendered = document.render(font_config=_fonts(), **options)
+            rendered = document.render(font_config=_fonts(), cache=images, **_OPTIONS)
         except AssertionError as error:  # layout/page.py: `assert not page_is_empty`
             raise PageOverflow from error
-        report(Step("layout", len(rendered.pages), time.perf_counter() - started))
-        pdf = b""
-        if write:
-            started = time.perf_counter()
-            report(Step("pdf"))
-            with kept_subsets(keep_subsets):
-                pdf = rendered.write_pdf(finisher=functools.partial(_finish, compact=compact), **options)
-            report(Step("pdf", seconds=time.perf_counter() - started))
+        finally:
+            _STARTING.reset(token)
+        report(Step("layout", first - 1 + len(rendered.pages), time.perf_counter() - started))
+    return LaidOut(rendered, tuple(warnings), holder.strings_after())
+
+
+def write_document(
+    document: Any,
+    report: Callable[[Step], None],
+    compact: Compactor | None = None,
+    keep_subsets: SubsetKeeper | None = None,
+) -> tuple[bytes, tuple[str, ...]]:
+    """Draw the laid-out pages into the PDF's bytes; and what WeasyPrint warned about meanwhile."""
+    with _weasyprint_warnings() as warnings:
+        started = time.perf_counter()
+        report(Step("pdf"))
+        with kept_subsets(keep_subsets):
+            pdf = document.write_pdf(finisher=functools.partial(_finish, compact=compact), **_OPTIONS)
+        report(Step("pdf", seconds=time.perf_counter() - started))
+    return pdf, tuple(warnings)
+
+
+def check_glyphs(booklet: Booklet, warnings: tuple[str, ...]) -> None:
+    """A glyph missing from every font (WeasyPrint warned `.notdef`) is the author's error."""
     missing = [message for message in warnings if ".notdef" in message]
     if missing:
         raise _tofu(booklet, missing[0])
-    pages: dict[str, int] = {}
-    for number, page in enumerate(rendered.pages, start=1):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, number)
-    return pdf, pages, tuple(warnings)
+
+
+_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
+class _Starting:
+    """What `_initialize_page_maker` and `_string_or_element_for` read while a part is laid out."""
+
+    def __init__(self, start: Start | None) -> None:
+        self.start = start
+        self.context: Any = None
+
+    def strings_after(self) -> dict[str, str]:
+        """The named strings in force after the last page: the last set of each, or the one carried in."""
+        strings = dict(self.start.strings) if self.start is not None else {}
+        if self.context is not None:
+            for name, by_page in self.context.string_set.items():
+                if by_page:
+                    strings[name] = by_page[max(by_page)][-1]
+        return strings
+
+
+_STARTING: ContextVar[_Starting | None] = ContextVar("booklet_starting", default=None)
+
+
+def _initialize_page_maker(context: Any, root_box: Any) -> None:
+    """WeasyPrint's first page, for a part: its number and side in the whole book, and blank
+    when the part's first element breaks to the other side (as a blank page comes before it there)."""
+    _original_initialize(context, root_box)
+    holder = _STARTING.get()
+    if holder is None:
+        return
+    holder.context = context
+    if holder.start is None:
+        return
+    number = holder.start.page
+    resume_at, next_page, _, page_state, remake_state = context.page_maker[0]
+    right_page = number % 2 == 1  # the book's first page is a right page (its root breaks `auto`)
+    first = _first_in_flow(root_box)
+    side = first.style["break_before"] if first is not None else "auto"
+    if side in ("left", "right") and (side == "right") != right_page:
+        # WeasyPrint makes the first page blank; it goes on after a blank page only from
+        # somewhere (a blank page resuming from nowhere ends the document): the body's start.
+        next_page = {**next_page, "break": side}
+        body = next(i for i, child in enumerate(root_box.children) if child.element_tag == "body")
+        resume_at = {body: None}
+    page_state[1]["page"] = [number - 1]  # the counter WeasyPrint's first page increments
+    page_state[2][-1].add("page")
+    context.page_maker[0] = (resume_at, next_page, right_page, page_state, remake_state)
+
+
+def _first_in_flow(root_box: Any) -> Any:
+    """The first element in the body (the part's first section), as WeasyPrint built it."""
+    body = next((child for child in root_box.children if child.element_tag == "body"), None)
+    if body is None:
+        return None
+    return next((child for child in body.children if child.is_in_normal_flow()), None)
+
+
+def _string_or_element_for(self: Any, store: Any, page: Any, name: str, keyword: str) -> Any:
+    """`string(name)` on a page of a part before the part sets it: the value the parts before left."""
+    found = _original_string_or_element_for(self, store, page, name, keyword)
+    holder = _STARTING.get()
+    if found or holder is None or holder.start is None or store is not self.string_set:
+        return found
+    if keyword == "all-once" or self.current_page in store[name] or name not in holder.start.strings:
+        return found
+    return (holder.start.strings[name],)
+
+
+# A part's first page and named strings (parts.py): WeasyPrint's own functions, wrapped; they
+# change nothing unless `lay_out_document` is given a `Start`.
+_original_initialize = weasyprint.layout.initialize_page_maker
+_original_string_or_element_for = LayoutContext.get_string_or_element_for
+weasyprint.layout.initialize_page_maker = _initialize_page_maker
+LayoutContext.get_string_or_element_for = _string_or_element_for
 
 
 def _finish(document: object, pdf: object, compact: Compactor | None = None) -> None:
@@ -141,7 +274,7 @@ def _tofu(booklet: Booklet, message: str) -> BookletError:
 
 
 @contextmanager
-def _weasyprint_pages(report: Callable[[Step], None]) -> Iterator[None]:
+def _weasyprint_pages(report: Callable[[Step], None], before: int = 0) -> Iterator[None]:
     """Report each page as WeasyPrint lays it out: its documented progress logger,
     `weasyprint.progress`, logs `Step 5 - Creating layout - Page %d` at INFO level for each
     page it makes (the layout is a generator of pages, consumed inside `render`)."""
@@ -150,7 +283,7 @@ def _weasyprint_pages(report: Callable[[Step], None]) -> Iterator[None]:
     class _Pages(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.thread == thread and "Creating layout - Page" in str(record.msg) and record.args:
-                report(Step("layout", int(record.args[0])))  # type: ignore[index, call-overload]
+                report(Step("layout", before + int(record.args[0])))  # type: ignore[index, call-overload]
 
     handler, logger = _Pages(logging.INFO), logging.getLogger("weasyprint.progress")
     level = logger.level
