@@ -20,7 +20,9 @@ from pathlib import Path
 import pydyf
 import pytest
 import weasyprint
+import weasyprint.layout.inline
 import weasyprint.layout.page
+import weasyprint.text.line_break
 
 from booklet.build import read_assets
 from booklet.content import load_booklet
@@ -50,6 +52,8 @@ def test_the_fixes_are_in_place_for_the_pinned_versions() -> None:
     assert "_booklet_lookups_of" in weasyprint.document.layout_document.__code__.co_names  # imported by name
     assert "get_hb_object_data" not in weasyprint.pdf.fonts.Font.__init__.__code__.co_names
     assert isinstance(weasyprint.pdf.fonts.Font.__dict__["file_content"], property)
+    assert "create_layout" not in weasyprint.layout.inline.add_word_spacing.__code__.co_names
+    assert "_booklet_font_description" in weasyprint.text.line_break.Layout.setup.__code__.co_names
 
 
 # Run in a new process: WeasyPrint is imported already in this one.

@@ -39,6 +39,7 @@ POINT_AXIS = "BKPT"
 _TF = re.compile(rb"^/(\S+) (\S+) Tf$")
 _TM = re.compile(rb"^\S+ \S+ \S+ \S+ (\S+) (\S+) Tm$")
 _TJ = re.compile(rb"^\[(.*)\] TJ$", re.DOTALL)
+_READ = (b" Tf", b" Tm", b" TJ", b" Tf\n", b" Tm\n", b" TJ\n")  # the endings of the three above
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?)")
 
 
@@ -97,6 +98,8 @@ class _Page:
             if sequence is not None:
                 sequence.end = len(result)
                 self.sequences.append(sequence)
+        elif not data.endswith(_READ):  # most operators: no pattern to try (`$` allows a last newline)
+            return item
         elif (font := _TF.match(data)) is not None:
             self.font, self.size = font.group(1).decode(), float(font.group(2))
         elif (matrix := _TM.match(data)) is not None:

@@ -102,21 +102,21 @@ def _drop_trailing_points(line: Any) -> None:
     laid out as a space and a zero-width space (`text/line_break.py`, "We need more than one
     space to set word spacing"): at a line's end it stays, takes its share of the slack, and
     the line's last glyph ends one share short of the edge. Those boxes are already zero-wide."""
-    for box in reversed(list(_text_boxes(line))):
+    for box in _text_boxes(line, backwards=True):  # from the end: most lines stop at their last box
         if box.text.strip(" \u200b"):
             return
         box.text = box.text.replace(" ", "")
 
 
-def _text_boxes(box: Any) -> Iterator[Any]:
+def _text_boxes(box: Any, backwards: bool = False) -> Iterator[Any]:
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.TextBox):
         yield box
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-        for child in box.children:
+        for child in reversed(box.children) if backwards else box.children:
             if child.is_in_normal_flow():
-                yield from _text_boxes(child)
+                yield from _text_boxes(child, backwards)
 
 
 def _typeset(box: Any) -> bool:

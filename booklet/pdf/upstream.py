@@ -60,6 +60,20 @@ And one cost on every document, however short, found on a booklet of 14 chapters
    to load the libraries the Linux names load. Fix (booklet's side, `library_names`): while
    WeasyPrint imports, on Linux, `find_library` finds nothing, so the soname is what loads.
 
+And two costs on every line of justified text (#578 asks, in its comments, why each text
+snippet gets its own Pango layout), found on a booklet of 100 chapters whose lines of Chinese
+text hold an elastic space between every two characters (~600 text boxes a page):
+
+10. `layout/inline.py`, `add_word_spacing`: for each text box of a justified line that holds
+    a space, a Pango layout is made (a context, a font description, the text, one
+    letter-spacing attribute per space) and at once deactivated, which drops all of it: what
+    is kept is the text as `set_text` stored it and the justification spacing, and `draw_text`
+    makes the layout again (`reactivate`). Fix: make the deactivated layout without Pango
+    (a decorated text, whose line metrics the layout keeps, still goes through Pango).
+11. `text/line_break.py`, `Layout.setup`: a new font description (seven Pango calls and the
+    family string) for every layout, made, measured or drawn; Pango copies it into the layout.
+    Fix: one description per distinct (family, style, stretch, weight, size, caps, variations).
+
 Measured (CPU seconds of a whole booklet build, PDF and EPUB and web page, all seven fixes
 against none, in one run; figures in bench/results.md): see `MEASURED` below.
 """
@@ -161,6 +175,36 @@ _EDITS = (
         "weasyprint.pdf.fonts",
         "Font.__init__",
         (("    self.file_content = get_hb_object_data(self.hb_face)\n", ""),),
+    ),
+    _Edit(
+        "#578 (10: a Pango layout made and thrown away for each justified text box)",
+        "weasyprint.layout.inline",
+        "add_word_spacing",
+        (
+            (
+                (
+                    "            layout = create_layout(\n"
+                    "                box.text, box.style, context, max_width=None,\n"
+                    "                justification_spacing=box.justification_spacing)\n"
+                    "            layout.deactivate()\n"
+                ),
+                (
+                    "            layout = _booklet_deactivated_layout(\n"
+                    "                box.text, box.style, context, box.justification_spacing)\n"
+                ),
+            ),
+        ),
+    ),
+    _Edit(
+        "#578 (11: a Pango font description made for each layout)",
+        "weasyprint.text.line_break",
+        "Layout.setup",
+        (
+            (
+                "    font_description = get_font_description(style)\n",
+                "    font_description = _booklet_font_description(style)\n",
+            ),
+        ),
     ),
     _Edit(
         "#578 (6, 7: lookups per box, bookmarks, fixed boxes)",
@@ -423,7 +467,65 @@ def _lookups_of(collector: Any, box: Any) -> Iterator[Any]:
     return iter(_lookup_index(collector)[1].get(box, ()))
 
 
+def _deactivated_layout(text: str, style: Any, context: Any, justification_spacing: float) -> Any:
+    """What `create_layout(…, max_width=None, …)` followed by `deactivate()` leaves (fix 10).
+
+    A deactivated layout keeps its text (as `set_text` stored it), its justification spacing
+    and, for a decorated text, the font's line metrics; its Pango objects are gone, and
+    `reactivate` makes them again when the box is drawn. Only a decorated text needs Pango here.
+    """
+    from weasyprint.text.line_break import Layout, create_layout
+
+    if style["text_decoration_line"] != "none":
+        layout = create_layout(text, style, context, None, justification_spacing)
+        layout.deactivate()
+        return layout
+    layout = Layout.__new__(Layout)
+    layout.justification_spacing, layout.max_width, layout.first_line_direction = (
+        justification_spacing,
+        None,
+        0,
+    )
+    layout.ascent = layout.underline_position = layout.strikethrough_position = None
+    if "\n" in text:  # `set_text` keeps the first line and one more character
+        text = text[: text.index("\n") + 2]
+    if text == " " and style["word_spacing"]:  # `set_text`: "We need more than one space to set word spacing"
+        text = " \u200b"
+    layout.text = text
+    return layout
+
+
+# What `get_font_description` reads of a style (text/fonts.py).
+_FONT_PROPERTIES = (
+    "font_family",
+    "font_style",
+    "font_stretch",
+    "font_weight",
+    "font_size",
+    "font_variant_caps",
+    "font_variation_settings",
+)
+_descriptions: dict[tuple[Any, ...], Any] = {}
+
+
+def _font_description(style: Any) -> Any:
+    """`get_font_description(style)`, made once for each distinct font (fix 11): Pango copies a
+    layout's description (`pango_layout_set_font_description`) and only reads it for metrics."""
+    from weasyprint.text.fonts import get_font_description
+
+    key = tuple(style[name] for name in _FONT_PROPERTIES)
+    try:
+        description = _descriptions.get(key)
+    except TypeError:  # a value that is not hashable: made as upstream does
+        return get_font_description(style)
+    if description is None:
+        description = _descriptions[key] = get_font_description(style)
+    return description
+
+
 _HELPERS: dict[str, dict[str, Callable[..., Any]]] = {
+    "weasyprint.layout.inline": {"_booklet_deactivated_layout": _deactivated_layout},
+    "weasyprint.text.line_break": {"_booklet_font_description": _font_description},
     "weasyprint.layout.page": {
         "_booklet_first_occurrences": _first_occurrences,
         "_booklet_add_page_declarations": _add_page_declarations,
