@@ -40,6 +40,7 @@ _TF = re.compile(rb"^/(\S+) (\S+) Tf$")
 _TM = re.compile(rb"^\S+ \S+ \S+ \S+ (\S+) (\S+) Tm$")
 _TJ = re.compile(rb"^\[(.*)\] TJ$", re.DOTALL)
 _READ = (b" Tf", b" Tm", b" TJ", b" Tf\n", b" Tm\n", b" TJ\n")  # the endings of the three above
+_HEX = re.compile(rb"<([0-9a-fA-F]+)>")
 _TOKEN = re.compile(rb"<([0-9a-fA-F]*)>|(-?\d+(?:\.\d+)?)")
 
 
@@ -114,7 +115,7 @@ class _Page:
         kept, advance, dropped = _without(array, points, font.widths if font else {})
         sequence = next((s for s in reversed(self.open) if s is not None), None)
         if sequence is not None and font is not None:
-            codes = re.findall(rb"<([0-9a-fA-F]+)>", kept)
+            codes = _HEX.findall(kept)
             text = "".join(
                 font.to_unicode.get(int(c[i : i + 4], 16), "") for c in codes for i in range(0, len(c), 4)
             )
