@@ -893,3 +893,27 @@ def test_each_line_of_a_code_block_is_a_block_of_its_own_for_print() -> None:
     assert "".join(line.text_content() + "\n" for line in lines) == text
     assert [s.get("class") for s in lines[1].iter("span")][1:] == ["w", "sd"]
     assert [s.get("class") for s in lines[2].iter("span")][1:] == ["sd"]  # the docstring, opened again
+
+
+def test_a_layout_makes_two_full_collections_and_gives_the_thresholds_back() -> None:
+    """pdf/layout.py paces Python's cycle collector: none of its own full collections while
+    WeasyPrint works, one after the HTML is parsed and one after pagination; Python's
+    thresholds come back afterwards."""
+    import gc
+
+    booklet = load_booklet(ROOT / "tests" / "fixtures" / "lang-en", Diagnostics())
+    thresholds = gc.get_threshold()
+    full: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(gc.get_threshold()[2])
+
+    gc.callbacks.append(count)
+    try:
+        write_pdf(booklet, read_assets(booklet), datetime(2024, 5, 1, tzinfo=UTC))
+    finally:
+        gc.callbacks.remove(count)
+    paced = [threshold for threshold in full if threshold != thresholds[2]]  # inside the layout
+    assert len(paced) == 2
+    assert gc.get_threshold() == thresholds

@@ -141,6 +141,20 @@ def test_a_links_address_follows_its_text_unless_it_is_the_text() -> None:
     assert " " not in addresses[0]  # no elastic point: an address is never spaced out
 
 
+def test_only_a_chapters_links_get_their_address_each_once() -> None:
+    """The contents and the colophon link too (and a nested section is still the chapter's): the
+    links are found in one walk of the document, as the XPath `//section[…chapter…]//a` did."""
+    html = (
+        '<html lang="en"><body><nav><a href="https://nav.org/">nav</a></nav>'
+        '<section class="chapter run-on"><section><p><a href="https://a.org/">a</a></p></section>'
+        '<p><a href="http://b.org/">b</a> <a href="#x">x</a> <a>y</a></p></section>'
+        '<section class="colophon"><a href="https://c.org/">c</a></section></body></html>'
+    )
+    root = lxml_html.document_fromstring(typeset_print_html(html, "en"))
+    shown = [span.text_content().replace("\u200b", "") for span in root.find_class("address")]
+    assert shown == ["https://a.org/", "http://b.org/"]
+
+
 def test_in_english_a_links_address_breaks_at_zero_width_spaces() -> None:
     root = _typeset('<p>See <a href="https://a.org/x">this</a>.</p>', "en")
     address = next(span for span in root.iter("span") if span.get("class") == "address")

@@ -10,6 +10,7 @@ module puts the fixes of `upstream` and the justification of `justify` in place 
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import re
 import threading
@@ -90,8 +91,12 @@ def lay_out(
     `report` is told each page as it is laid out, then the layout's and the writing's times.
     `compact` and `keep_subsets`: build's cache of the embedded fonts' work (compact.py, subsets.py).
     """
-    laid_out = lay_out_document(html, booklet, assets, report)
-    pdf, written = write_document(laid_out.document, report, compact, keep_subsets) if write else (b"", ())
+    with _collected_between_steps() as step_done:
+        laid_out = lay_out_document(html, booklet, assets, report, parsed=step_done)
+        step_done()  # the pages made again for a counter and the layout's drafts are garbage now
+        pdf, written = (
+            write_document(laid_out.document, report, compact, keep_subsets) if write else (b"", ())
+        )
     warnings = laid_out.warnings + written
     check_glyphs(booklet, warnings)
     pages: dict[str, int] = {}
@@ -127,9 +132,13 @@ def lay_out_document(
     report: Callable[[Step], None],
     start: Start | None = None,
     images: dict[str, Any] | None = None,
+    parsed: Callable[[], None] | None = None,
 ) -> LaidOut:
-    """Paginate `html` (the whole book, or from `start` on: a part); `images`: WeasyPrint's image cache."""
+    """Paginate `html` (the whole book, or from `start` on: a part); `images`: WeasyPrint's image
+    cache; `parsed` is called once the HTML is parsed (`lay_out` collects the parser's tree)."""
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_ResourceFetcher(assets))
+    if parsed is not None:
+        parsed()
     first = start.page if start is not None else 1
     holder = _Starting(start)
     token = _STARTING.set(holder)
@@ -271,6 +280,42 @@ def _tofu(booklet: Booklet, message: str) -> BookletError:
         f"{names} has no glyph in any installed font (it would print as an empty box): "
         "remove it or install a font that has it",
     )
+
+
+@contextmanager
+def _collected_between_steps() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector, paced for one layout: no full collection of its own, one at each step.
+
+    A full collection walks every object the collector tracks, and Python runs one whenever
+    they have grown by a quarter: over a layout, whose objects grow to millions, about 25
+    walks of ever more objects, most of them alive: a fifth of a 100-chapter build's CPU time.
+    Young objects are still collected as usual; what the layout leaves as garbage in cycles
+    (the HTML parser's tree, pages made again, drafts of lines) is collected once at each step
+    the caller marks (`step_done`). Python's thresholds come back afterwards.
+    """
+    # Layouts in threads (the preview): the first saves Python's thresholds, the last puts them back.
+    with _pacing:
+        if not _layouts:
+            _saved[:] = gc.get_threshold()
+            gc.set_threshold(_saved[0], _saved[1], _NEVER)
+        _layouts.append(threading.get_ident())
+    try:
+        yield _collect
+    finally:
+        with _pacing:
+            _layouts.pop()
+            if not _layouts:
+                gc.set_threshold(*_saved)
+
+
+def _collect() -> None:
+    gc.collect()
+
+
+_NEVER = 1_000_000_000  # gen-1 collections before a full one: never, within a layout
+_pacing = threading.Lock()
+_saved: list[int] = []  # Python's thresholds while a layout is under way
+_layouts: list[int] = []  # the layouts under way (their threads)
 
 
 @contextmanager
