@@ -20,10 +20,14 @@ an EPUB when a test first asks about it (`per_path`), and later calls read the c
 batch runners, the first call checks every EPUB registered so far.)
 A missing validator makes these calls raise: tests fail, never skip.
 
-`kamailio_built` builds the Kamailio booklet once per session — every output, in this
-process, stage by stage as `build` runs them, so the PDF's pagination and WeasyPrint's log
-come back too — for test_build, test_epub, test_impose and test_pdf (it was laid out four
-times). Its EPUB is registered with `epub_reports`.
+`kamailio_built` builds the Kamailio booklet once per test run — every output, stage by stage
+as `build` runs them, so the PDF's pagination and WeasyPrint's log come back too — for
+test_build, test_epub, test_impose, test_justification, test_pdf and test_upstream (it was laid
+out four times). Its EPUB is registered with `epub_reports`.
+
+`once_per_run` shares such a build between the run's processes (pytest-xdist workers, one a
+test file): the first to ask makes it, under a lock, in a folder of the run's; the others wait
+and read it back (the pytest-xdist recipe for a session fixture made once).
 
 Every test fails on a WeasyPrint warning it did not expect (`no_weasyprint_warnings`, as
 WeasyPrint's own `assert_no_logs`): otherwise a CSS mistake goes unnoticed. A test that
@@ -32,12 +36,16 @@ provokes one on purpose names it: `@pytest.mark.weasyprint_warnings(".notdef gly
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import pickle
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -57,6 +65,34 @@ from validators import AceServer, EpubCheckServer, EpubReports
 ROOT = Path(__file__).resolve().parent.parent
 KAMAILIO = ROOT / "content" / "kamailio-in-action"
 BUILT_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+T = TypeVar("T")
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of this test run that all its processes see: each pytest-xdist worker's
+    temporary folder (`popen-gw0`…) sits in it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_run(run: Path, name: str, make: Callable[[Path], T]) -> T:
+    """`make(folder)`'s value, made once in this test run (`run`: `run_folder`) by the first
+    process to ask, in `run/once/name/`; the value is pickled beside it for the others. A
+    process that asks meanwhile waits for the lock; a `make` that raised leaves nothing kept,
+    so the next to ask tries again (and fails the same way)."""
+    shared = run / "once"
+    shared.mkdir(exist_ok=True)
+    kept = shared / f"{name}.pickle"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if kept.is_file():
+            value: T = pickle.loads(kept.read_bytes())  # noqa: S301 - written by this run's own processes
+            return value
+        folder = shared / name
+        folder.mkdir(exist_ok=True)
+        value = make(folder)
+        kept.write_bytes(pickle.dumps(value))
+        return value
 
 
 @pytest.fixture(scope="session")
@@ -86,8 +122,14 @@ class Built:
 
 @pytest.fixture(scope="session")
 def kamailio_built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubReports) -> Built:
-    """The Kamailio booklet, every output, built once for the whole session (the layout warns of nothing)."""
-    folder = tmp_path_factory.mktemp("kamailio")
+    """The Kamailio booklet, every output, built once for the whole test run."""
+    built = once_per_run(run_folder(tmp_path_factory), "kamailio", _build_kamailio)
+    epub_reports.register(built.path(".epub"))
+    return built
+
+
+def _build_kamailio(folder: Path) -> Built:
+    """Every output of the Kamailio booklet, in `folder` (the layout warns of nothing)."""
     booklet = load_booklet(KAMAILIO, Diagnostics())
     assets = read_assets(booklet)
     printed = write_pdf(booklet, assets, BUILT_AT)
@@ -105,7 +147,6 @@ def kamailio_built(tmp_path_factory: pytest.TempPathFactory, epub_reports: EpubR
     built = Built(booklet, printed, folder)
     for suffix, data in outputs.items():
         built.path(suffix).write_bytes(data)
-    epub_reports.register(built.path(".epub"))
     return built
 
 

@@ -1,14 +1,15 @@
 """The real-content corpus (tests/fixtures/real, see its SOURCES.md): every case builds, valid.
 
 Each case is a post or chapter nobody on this project wrote, kept as its author wrote it.
-All are built once per session (in this process: `build` with every output), their EPUBs
-checked in one EPUBCheck batch and by Ace; each output's text (web page, EPUB chapters,
+All are built once per test run (`build` with every output, two at a time; test_justification
+measures the Chinese and Japanese cases' PDFs), their EPUBs checked in one EPUBCheck batch and by Ace; each output's text (web page, EPUB chapters,
 the PDF through pdftotext) is searched for dialect markup left as text; the language is
 the one the text is written in; the Markdown stage takes under 10 s on each.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -24,6 +25,7 @@ from lxml import html as lxml_html
 from booklet.build import FORMATS, build
 from booklet.content import load_booklet
 from booklet.errors import Diagnostics
+from conftest import once_per_run, run_folder
 from validators import format_messages, pdftotext
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -52,11 +54,16 @@ class Built:
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory, epub_reports) -> dict[str, Built]:  # type: ignore[no-untyped-def]
     """Every case built once (PDF, EPUB, web page), two at a time; the EPUBs validated in one batch."""
-    outs = {case: tmp_path_factory.mktemp(case) for case in CASES}
+    run = run_folder(tmp_path_factory)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        built = dict(zip(CASES, pool.map(_build_case, CASES, [outs[c] for c in CASES]), strict=True))
+        built = dict(zip(CASES, pool.map(corpus_case, [run] * len(CASES), CASES), strict=True))
     epub_reports.register(*(b.epub for b in built.values()))
     return built
+
+
+def corpus_case(run: Path, case: str) -> Built:
+    """One case, built once in the test run (`run`: conftest.run_folder) by the first process to ask."""
+    return once_per_run(run, f"corpus-{case}", functools.partial(_build_case, case))
 
 
 def _build_case(case: str, out: Path) -> Built:

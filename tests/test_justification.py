@@ -2,7 +2,8 @@
 
 Every full line of body text and notes (one another line of its paragraph follows) of the
 Kamailio booklet, the mixed fixture, the zh-TW and ja fixtures and the Chinese and Japanese
-posts of the real-content corpus: the largest extra gap between two neighbouring glyphs
+posts of the real-content corpus (each laid out once in the test run, for test_pdf and
+test_corpus too; the first chapter's page is the PDF outline's first entry): the largest extra gap between two neighbouring glyphs
 (beyond 0 between CJK characters, a quarter em between Han and Latin, a space between Latin
 words) is at most 0.3 em; each such line ends within 0.5 pt of the block's right edge (a
 line-end `，。、`, set half-width in Simplified Chinese and Japanese, by its ink); no line
@@ -14,30 +15,36 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
 import pytest
 
+from booklet.content import load_booklet
+from booklet.errors import Diagnostics
+from booklet.model import Booklet
 from booklet.scripts import writing_system
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import Built
+from conftest import Built, run_folder
 from measure import CJK, extra_gaps, full_lines, kinsoku_broken, text_lines
-from test_pdf import GEOMETRY, KAMAILIO, MIXED, ROOT, Printed, lay_out, text_block
+from test_corpus import corpus_case
+from test_pdf import GEOMETRY, KAMAILIO, MIXED, ROOT, lay_out, mixed_layout, text_block
 from validators import pdftotext
 
 REAL = ROOT / "tests" / "fixtures" / "real"
+CORPUS = {
+    folder.name: min(folder.glob("*.md"))  # as test_corpus builds it
+    for folder in sorted(REAL.iterdir())
+    if folder.is_dir() and folder.name.startswith(("zh-", "ja-"))
+}
 CASES = {
     "kamailio": KAMAILIO,
     "mixed": MIXED,
     "lang-zh-tw": ROOT / "tests" / "fixtures" / "lang-zh-tw",
     "lang-ja": ROOT / "tests" / "fixtures" / "lang-ja",
-    **{
-        folder.name: next(folder.glob("*.md"))
-        for folder in sorted(REAL.iterdir())
-        if folder.is_dir() and folder.name.startswith(("zh-", "ja-"))
-    },
+    **CORPUS,
 }
 LIMIT = 0.3  # em: issue 14's bound
 # A line-end `，。、` is set half-width in Simplified Chinese and Japanese (print.css `.lc`): its
@@ -46,19 +53,38 @@ LINE_END_HALF = "，。、"
 BETWEEN_CJK = re.compile(f"{CJK.pattern} +{CJK.pattern}")
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A booklet's model and its PDF, and the page its first chapter begins on."""
+
+    booklet: Booklet
+    path: Path
+    first: int  # not the title page, the contents
+
+
 @pytest.fixture(scope="module", params=sorted(CASES))
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    if request.param == "kamailio":
+    name, run = request.param, run_folder(tmp_path_factory)
+    if name == "kamailio":
         return request.getfixturevalue("kamailio_pdf")
-    return lay_out(CASES[request.param], tmp_path_factory.mktemp(request.param))
+    if name == "mixed":
+        return _printed(mixed_layout(run).booklet, mixed_layout(run).path)
+    if name in CORPUS:
+        return _printed(load_booklet(CASES[name], Diagnostics()), corpus_case(run, name).pdf)
+    laid_out = lay_out(CASES[name], tmp_path_factory.mktemp(name))
+    return _printed(laid_out.booklet, laid_out.path)
+
+
+def _printed(booklet: Booklet, path: Path) -> Printed:
+    with pymupdf.open(path) as document:
+        return Printed(booklet, path, document.get_toc()[0][2])
 
 
 def _measured(printed: Printed) -> tuple[list, float, float]:
     width, size = GEOMETRY[printed.booklet.metadata.page_size]
     measure = int(width * 0.75 / size) * size
     note = measure / round(measure / (0.8 * size))
-    first = printed.result.pages[printed.booklet.chapters[0].id]  # not the title page, the contents
-    lines = [line for line in text_lines(printed.path) if line.page >= first]
+    lines = [line for line in text_lines(printed.path) if line.page >= printed.first]
     pages = {line.page for line in lines}
     left = {page: text_block(printed.booklet, page)[0] for page in pages}
     return full_lines(lines, left, (1.75 * size, 1.5 * note)), size, measure
@@ -98,8 +124,7 @@ def _compresses(printed: Printed) -> bool:
 
 
 def test_no_line_breaking_rule_is_broken(case: Printed) -> None:
-    first = case.result.pages[case.booklet.chapters[0].id]
-    assert kinsoku_broken([line for line in text_lines(case.path) if line.page >= first]) == []
+    assert kinsoku_broken([line for line in text_lines(case.path) if line.page >= case.first]) == []
 
 
 def test_copied_text_has_no_space_between_cjk_characters(case: Printed) -> None:
@@ -133,5 +158,5 @@ def test_a_viewer_finds_a_phrase_across_an_elastic_point(kamailio_pdf: Printed) 
 
 @pytest.fixture(scope="module")
 def kamailio_pdf(kamailio_built: Built) -> Printed:
-    """The session's Kamailio build (conftest.py)."""
-    return Printed(kamailio_built.booklet, kamailio_built.printed, kamailio_built.path(".pdf"))
+    """The test run's Kamailio build (conftest.py)."""
+    return _printed(kamailio_built.booklet, kamailio_built.path(".pdf"))

@@ -1,6 +1,6 @@
 """The print PDF, checked on real output with poppler, MuPDF and pikepdf (issue 4, "Done when").
 
-Two booklets are laid out once per session: the Kamailio booklet (chapters start on any
+Two booklets are laid out once per test run: the Kamailio booklet (chapters start on any
 page, notes numbered per chapter) and tests/fixtures/mixed (Chinese and English, lists, a
 table, code, a long URL, emphasis, a note cited twice, a multi-paragraph note, a very long
 note, a shared note; chapters on right-hand pages, notes numbered through the booklet).
@@ -8,6 +8,7 @@ note, a shared note; chapters on right-hand pages, notes numbered through the bo
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import shutil
@@ -38,7 +39,7 @@ from booklet.scripts import writing_system
 from booklet.web import write_web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import Built
+from conftest import Built, once_per_run, run_folder
 from validators import pdffonts, pdftotext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,12 @@ def kamailio(kamailio_built: Built) -> Printed:
 
 @pytest.fixture(scope="session")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
-    return lay_out(MIXED, tmp_path_factory.mktemp("mixed-pdf"))
+    return mixed_layout(run_folder(tmp_path_factory))
+
+
+def mixed_layout(run: Path) -> Printed:
+    """The mixed fixture laid out once in the test run (`run`: conftest.run_folder), for test_justification too."""
+    return once_per_run(run, "mixed-pdf", functools.partial(lay_out, MIXED))
 
 
 @pytest.fixture(params=["kamailio", "mixed"])
