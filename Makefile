@@ -89,15 +89,22 @@ $(VENV)/.test-installed: requirements-test.lock $(VENV)/.installed
 
 # The gates first (seconds), then the suite; the wall time of each is printed. The suite runs
 # in TEST_JOBS processes (pytest-xdist), a test file to each: a file's module fixtures are made
-# once; session fixtures (the Kamailio build, EPUBCheck's JVM, Ace) once in each process.
+# once; session fixtures (EPUBCheck's JVM, Ace) once in each process, and the builds several
+# files share (the Kamailio booklet, the corpus) once in the run (tests/conftest.py once_per_run).
 # `make test TEST_JOBS=0` runs it in this one process.
+# The suite starts some seventy Python processes (the workers, each `python -m booklet` a test
+# runs): with PYTHONDONTWRITEBYTECODE set, each compiled booklet (~0.5 s) and each worker
+# compiled and assert-rewrote the tests (~5 s) again. The suite turns Python's bytecode cache
+# (__pycache__, ignored by git) back on for itself.
 LINTED := booklet tests tools
 TEST_JOBS ?= 2
 test: test-deps
 	@start=$$(date +%s); \
 	$(PY) -m ruff check $(LINTED) && $(PY) -m ruff format --check $(LINTED) && $(PY) -m mypy; \
 	status=$$?; lint=$$(( $$(date +%s) - start )); \
-	if [ $$status -eq 0 ]; then $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile; status=$$?; fi; \
+	if [ $$status -eq 0 ]; then \
+		env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile; status=$$?; \
+	fi; \
 	echo "make test: lint $${lint} s, tests $$(( $$(date +%s) - start - lint )) s (wall time)"; \
 	exit $$status
 
