@@ -34,13 +34,12 @@ from typing import TYPE_CHECKING
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
-from booklet.fonts import cached_compact, cached_pdf_subset
 from booklet.model import PROGRESS_THREAD, Booklet, PrintedPdf, Step
 
 if TYPE_CHECKING:
     from booklet.pdf import PartCache
 
-__all__ = ["Printer", "print_edition", "single_threaded", "start_printer"]
+__all__ = ["Printer", "cached_image", "print_edition", "single_threaded", "start_printer"]
 
 Report = Callable[[Step], None]
 _Request = tuple[Booklet, Assets, datetime, bool]
@@ -54,17 +53,29 @@ def print_edition(
     paginate_only: bool,
     parts: PartCache | None = None,
 ) -> PrintedPdf:
-    """The PDF (`pdf.write_pdf`), its compact fonts and WeasyPrint's subsets from the user's cache;
-    `parts`: a warm process's laid-out parts (pdf/parts.py), laid out in this process."""
+    """The PDF (`pdf.write_pdf`), its compact fonts, WeasyPrint's subsets and image data from the
+    user's cache; `parts`: a warm process's laid-out parts (pdf/parts.py), laid out in this process."""
+    # Loaded here, not with this module: the command line forks the printer as soon as it can.
+    from booklet.fonts import cached_pdf_subset
     from booklet.pdf import write_pdf  # WeasyPrint loads here: a web-page-only build never needs it
+    from booklet.pdf.images import kept_images
 
-    return write_pdf(
-        booklet, assets, built_at, report, paginate_only, _cached_compact, cached_pdf_subset, parts
-    )
+    with kept_images(cached_image):
+        return write_pdf(
+            booklet, assets, built_at, report, paginate_only, _cached_compact, cached_pdf_subset, parts
+        )
+
+
+def cached_image(key: str, make: Callable[[], bytes]) -> bytes:
+    """An image's data as WeasyPrint embeds it (pdf/images.py), from the user's cache under `key`."""
+    from booklet.cache import cached
+
+    return cached("pdf-images", key, ".bin", make)
 
 
 def _cached_compact(font: bytes) -> bytes | None:
     """The PDF's compact CJK font, from the user's cache when these subset bytes were compacted before."""
+    from booklet.fonts import cached_compact
     from booklet.pdf import compact  # with the PDF only
 
     return cached_compact(font, compact.compact_cff, Path(compact.__file__).read_bytes())

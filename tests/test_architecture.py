@@ -47,7 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "pdf": WRITER,
     "epub": WRITER | {"fonts"},
     "web": WRITER,
-    "aside": {"errors", "model", "assets", "fonts", "pdf"},
+    "aside": {"errors", "model", "assets", "cache", "fonts", "pdf"},
     "build": {
         "errors",
         "model",

@@ -19,8 +19,8 @@ a number that is not printed (cover, title page, blank pages) still counts.
 Sub-stages: `notes` (each note after its call, for `float: footnote`), `typeset` (clreq:
 spaces, punctuation, line breaking; with `points` and `wordbreaks`), then `layout`
 (WeasyPrint, with `compact` as its finisher, `parts` laying the book out part by part for
-the preview, which keeps the parts an edit leaves unchanged, `subsets` keeping its font subsets from one
-build to the next, `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
+the preview, which keeps the parts an edit leaves unchanged, `subsets` and `images` keeping its
+font subsets and image data from one build to the next, `upstream`: fixes carried for WeasyPrint's own superlinear spots on long
 documents, and `justify`: a line of CJK text stretched between its characters when its
 elastic points are few). `impose` turns the bytes into a print-at-home booklet.
 """
