@@ -6,8 +6,11 @@ loading WeasyPrint, and the layout cannot start before the booklet is read: `sta
 forks a child before the reading stage loads, which loads the PDF writer while this process
 loads the reader and reads. `Printer.send` hands the child the model and the assets (pickled)
 and `Printer.receive` returns its result, the layout's steps passed to `report` as they come:
-the same bytes as `print_edition` here, made by the same call. The child serves one booklet
-after another (`make` builds several in one run) and writes no file; only `build` writes.
+the same bytes as `print_edition` here, made by the same call. As WeasyPrint starts drawing,
+the child sends the pages the layout gives (`drafted`): the parent makes the EPUB and the web
+page while the PDF is drawn, and keeps them when the final pages are those (a note moved into
+the text lays the booklet out again). The child serves one booklet after another (`make`
+builds several in one run) and writes no file; only `build` writes.
 
 Only a single-threaded process on two cores or more forks (the command line): in the
 preview's, another thread could hold a lock that the child would wait on forever, and one
@@ -30,7 +33,7 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from booklet.assets import Assets
 from booklet.errors import BookletError
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["Printer", "cached_image", "print_edition", "single_threaded", "start_printer"]
 
 Report = Callable[[Step], None]
+Pages = dict[str, int]  # element id → the 1-based page it starts on (model.PrintedPdf.pages)
 _Request = tuple[Booklet, Assets, datetime, bool]
 
 
@@ -111,6 +115,13 @@ class _Failure:
     bug: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Drafted:
+    """The pages of a layout that WeasyPrint starts drawing (the last one, unless a note moves)."""
+
+    pages: Pages
+
+
 class Printer:
     """The parent's end: send a booklet, receive its print edition."""
 
@@ -126,8 +137,10 @@ class Printer:
         except OSError:  # the child is gone: `receive` lays it out here
             return
 
-    def receive(self, report: Report) -> PrintedPdf:
-        """The print edition of the booklet last sent; `report` is told the child's steps."""
+    def receive(self, report: Report, drafted: Callable[[Pages], None] | None = None) -> PrintedPdf:
+        """The print edition of the booklet last sent; `report` is told the child's steps, and
+        `drafted` each layout's pages as its drawing starts (the last ones are the final pages
+        unless a note moved)."""
         assert self._request is not None, "send a booklet first"
         request, self._request = self._request, None
         try:
@@ -135,6 +148,9 @@ class Printer:
                 message = self._connection.recv()
                 if isinstance(message, Step):
                     report(message)
+                elif isinstance(message, _Drafted):
+                    if drafted is not None:
+                        drafted(message.pages)
                 elif isinstance(message, _Failure):
                     raise _raised(message)
                 else:
@@ -166,7 +182,7 @@ def _serve(connection: Connection, parents_end: Connection) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parents_end.close()
     importlib.import_module("booklet.pdf")  # WeasyPrint loads now, while the parent reads the booklet
-
+    _announce_drafts(connection)
     gc.freeze()  # as the parent does (cli): what is loaded stays out of the cycle collector
     try:
         while True:
@@ -174,6 +190,25 @@ def _serve(connection: Connection, parents_end: Connection) -> None:
             connection.send(_printed(connection, booklet, assets, built_at, paginate_only))
     except (EOFError, OSError):  # the parent is done (or gone)
         return
+
+
+def _announce_drafts(connection: Connection) -> None:
+    """In the child: as WeasyPrint starts drawing a layout, the parent is sent its pages (as
+    `pdf.layout` reads them from the laid-out document), so that it makes the EPUB and the web
+    page while the PDF is drawn."""
+    from weasyprint.document import Document
+
+    drawing = Document.write_pdf
+
+    def write_pdf(document: Any, *args: Any, **kwargs: Any) -> Any:
+        pages: Pages = {}
+        for number, page in enumerate(document.pages, start=1):
+            for anchor in page.anchors:
+                pages.setdefault(anchor, number)
+        connection.send(_Drafted(pages))
+        return drawing(document, *args, **kwargs)
+
+    Document.write_pdf = write_pdf
 
 
 def _printed(

@@ -14,7 +14,7 @@ import functools
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -100,8 +100,9 @@ def build(
     report(Step("read", len(booklet.chapters), time.perf_counter() - started))
     made: list[tuple[Output, bytes]] = []
     links = _download_links(booklet.name, formats, out_dir)
+    ahead = _Ahead(booklet, assets, built_at, links, formats)  # made while the printer draws the PDF
     printed = _PrintEdition(
-        booklet, assets, built_at, report, "pdf" not in formats, printer, warm
+        booklet, assets, built_at, report, "pdf" not in formats, printer, warm, ahead.draft
     )  # laid out once: the EPUB's page list too
     if laid_out:
         printed.start()  # on the second core, when there is a printer
@@ -110,7 +111,7 @@ def build(
         if kind == "epub" and helper is not None:
             printed.get()  # the page list's layout, meanwhile
             helper.join()  # its font subsets are in the cache now
-        make = functools.partial(_make, kind, booklet, assets, built_at, links, printed)
+        make = functools.partial(_make, kind, booklet, assets, built_at, links, printed, ahead)
         data, seconds = _timed(
             kind, report if kind != "pdf" else _silent, printed, make
         )  # pdf/ reports its own
@@ -176,15 +177,50 @@ def _make(
     built_at: datetime,
     links: dict[str, str],
     printed: _PrintEdition,
+    ahead: _Ahead,
 ) -> bytes:
     if kind == "pdf":
         return printed.get().data
     if kind == "epub":
         pages = printed.get().pages
-        return write_epub(booklet, assets, built_at, pages, cached_subset)
+        return ahead.take(kind, pages) or write_epub(booklet, assets, built_at, pages, cached_subset)
     # Anchors #p12 from the print pagination when this build lays the PDF out (a full build;
     # the preview's quick web-page-only build goes without).
-    return write_web(booklet, assets, built_at, links, printed.get().pages if printed.done else None)
+    anchors = printed.get().pages if printed.done else None
+    return ahead.take(kind, anchors) or write_web(booklet, assets, built_at, links, anchors)
+
+
+class _Ahead:
+    """The EPUB and the web page made from the pages of a layout while the printer draws its
+    PDF (aside.py: the parent is idle meanwhile); taken only if the final pages are the same
+    (when a note must move into the text, the booklet is laid out again)."""
+
+    def __init__(
+        self,
+        booklet: Booklet,
+        assets: Assets,
+        built_at: datetime,
+        links: dict[str, str],
+        formats: tuple[str, ...],
+    ) -> None:
+        self.booklet, self.assets, self.built_at, self.links = booklet, assets, built_at, links
+        self.formats = formats
+        self.made: dict[str, tuple[Mapping[str, int], bytes]] = {}
+
+    def draft(self, pages: Mapping[str, int]) -> None:
+        if "epub" in self.formats:
+            data = write_epub(self.booklet, self.assets, self.built_at, pages, cached_subset)
+            self.made["epub"] = (pages, data)
+        if "html" in self.formats:
+            self.made["html"] = (
+                pages,
+                write_web(self.booklet, self.assets, self.built_at, self.links, pages),
+            )
+
+    def take(self, kind: str, pages: Mapping[str, int] | None) -> bytes | None:
+        """The bytes made ahead for these final pages, or None."""
+        drafted, data = self.made.get(kind, (None, None))
+        return data if drafted is not None and drafted == pages else None
 
 
 class _PrintEdition:
@@ -202,11 +238,12 @@ class _PrintEdition:
         paginate_only: bool,
         printer: Printer | None = None,
         warm: Warm | None = None,
+        drafted: Callable[[dict[str, int]], None] | None = None,
     ) -> None:
         self.booklet, self.assets, self.built_at, self.report = booklet, assets, built_at, report
         self.warm = warm
         self.paginate_only = paginate_only  # an EPUB alone: the pages are laid out, no PDF is drawn
-        self.printer = printer
+        self.printer, self.drafted = printer, drafted  # told the pages as the printer starts drawing
         self.printed: PrintedPdf | None = None
         self.seconds = self.waited = 0.0
         self._started: float | None = None
@@ -239,7 +276,7 @@ class _PrintEdition:
             else:
                 self.start()
                 started = self._started or time.perf_counter()
-                self.printed = self.printer.receive(self.report)
+                self.printed = self.printer.receive(self.report, self.drafted)
             self.seconds, self.waited = time.perf_counter() - started, time.perf_counter() - asked
         return self.printed
 

@@ -17,12 +17,17 @@ from conftest import BUILT_AT
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = str(int(BUILT_AT.timestamp()))
 
-# The command line in a fresh interpreter (one thread: the printer forks); what it loaded.
+# The command line in a fresh interpreter (one thread: the printer forks); what it loaded,
+# and how many EPUBs the parent made (one: from the pages sent as the PDF's drawing began).
 COMMAND_LINE = """
 import sys
+import booklet.build
 from booklet.cli import main
+made = []
+write_epub = booklet.build.write_epub
+booklet.build.write_epub = lambda *args: made.append(1) or write_epub(*args)
 status = main(["build", *sys.argv[2:], "--quiet", "--out", sys.argv[1]])
-print(status, "weasyprint" in sys.modules)
+print(status, "weasyprint" in sys.modules, len(made))
 """
 
 # The printer killed before it is sent the booklet: the parent lays it out itself.
@@ -60,11 +65,23 @@ def _same_files(one: Path, other: Path) -> None:
 
 @pytest.mark.parametrize("fixture", ["image-local", "lang-ja"])
 def test_the_printer_makes_the_bytes_of_one_process(fixture: str, tmp_path: Path) -> None:
-    """Laid out in the child, the PDF, EPUB and web page are those of a build in this process,
-    and the parent never loads WeasyPrint (the child did the layout)."""
+    """Laid out in the child, the PDF, EPUB and web page are those of a build in this process;
+    the parent never loads WeasyPrint (the child did the layout) and makes the EPUB once, while
+    the PDF is drawn (the pages the child sent were the final ones)."""
     source = ROOT / "tests" / "fixtures" / fixture
     result = _run(COMMAND_LINE, str(tmp_path / "aside"), str(source))
-    assert result.stdout.split() == ["0", "False"], result.stderr
+    assert result.stdout.split() == ["0", "False", "1"], result.stderr
+    build(source, tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
+    _same_files(tmp_path / "aside", tmp_path / "here")
+
+
+def test_pages_that_change_after_the_drawing_began_are_not_kept(tmp_path: Path) -> None:
+    """A chapter title left alone at a page foot: its paragraph's note moves into the text and
+    the booklet is laid out again after the first PDF was drawn; the EPUB and the web page
+    made from the first pages are not kept (same bytes as one process)."""
+    source = ROOT / "tests" / "fixtures" / "pdf-chapter-title-alone"
+    result = _run(COMMAND_LINE, str(tmp_path / "aside"), str(source))
+    assert result.stdout.split()[:2] == ["0", "False"], result.stderr
     build(source, tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
     _same_files(tmp_path / "aside", tmp_path / "here")
 
@@ -83,7 +100,7 @@ def test_several_booklets_share_one_printer(tmp_path: Path) -> None:
     """`make` builds every stale booklet in one run: one child lays them out one after another."""
     sources = [str(ROOT / "tests" / "fixtures" / name) for name in ("image-local", "lang-ja")]
     result = _run(COMMAND_LINE, str(tmp_path / "aside"), *sources)
-    assert result.stdout.split() == ["0", "False"], result.stderr
+    assert result.stdout.split() == ["0", "False", "2"], result.stderr
     for source in sources:
         build(Path(source), tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
     _same_files(tmp_path / "aside", tmp_path / "here")
