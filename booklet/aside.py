@@ -128,10 +128,13 @@ class Printer:
     def __init__(self, child: BaseProcess, connection: Connection) -> None:
         self._child, self._connection = child, connection
         self._request: _Request | None = None
+        self._unread = False  # a layout the child sends that nobody has read yet
 
     def send(self, booklet: Booklet, assets: Assets, built_at: datetime, paginate_only: bool) -> None:
         """Start laying `booklet` out in the child (pickled: the model and the assets' bytes)."""
-        self._request = (booklet, assets, built_at, paginate_only)
+        if self._unread:  # an earlier booklet's build failed after sending it: its layout is dropped
+            self._drop()
+        self._request, self._unread = (booklet, assets, built_at, paginate_only), True
         try:
             self._connection.send(self._request)
         except OSError:  # the child is gone: `receive` lays it out here
@@ -142,7 +145,7 @@ class Printer:
         `drafted` each layout's pages as its drawing starts (the last ones are the final pages
         unless a note moved)."""
         assert self._request is not None, "send a booklet first"
-        request, self._request = self._request, None
+        request = self._request
         try:
             while True:
                 message = self._connection.recv()
@@ -151,20 +154,34 @@ class Printer:
                 elif isinstance(message, _Drafted):
                     if drafted is not None:
                         drafted(message.pages)
-                elif isinstance(message, _Failure):
-                    raise _raised(message)
                 else:
+                    self._unread = False
+                    if isinstance(message, _Failure):
+                        raise _raised(message)
                     return message  # type: ignore[no-any-return]  # a PrintedPdf
         except (EOFError, OSError):  # killed meanwhile: lay it out here
+            self._unread = False
             return print_edition(*request[:3], report, request[3])
 
     def close(self) -> None:
-        """The child ends when its end of the pipe closes; wait for it (its CPU time is counted)."""
+        """The child ends when its end of the pipe closes; wait for it (its CPU time is counted).
+        A layout nobody will read (the build was interrupted, or failed meanwhile) is stopped."""
+        if self._unread:
+            self._child.terminate()
         self._connection.close()
         self._child.join(5)
         if self._child.is_alive():
             self._child.terminate()
             self._child.join()
+
+    def _drop(self) -> None:
+        """Read and drop what the child sends of the layout in progress."""
+        try:
+            while isinstance(self._connection.recv(), Step | _Drafted):
+                pass
+        except (EOFError, OSError):
+            pass
+        self._unread = False
 
 
 def _raised(failure: _Failure) -> Exception:

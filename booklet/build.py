@@ -104,8 +104,11 @@ def build(
     printed = _PrintEdition(
         booklet, assets, built_at, report, "pdf" not in formats, printer, warm, ahead.draft
     )  # laid out once: the EPUB's page list too
+    imposed = "pdf" in formats and (impose or booklet.metadata.impose)  # print at home: saddle-stitched
     if laid_out:
         printed.start()  # on the second core, when there is a printer
+    if imposed:  # its package loads WeasyPrint: here, while the printer lays the PDF out
+        from booklet.pdf.impose import impose_booklet
     helper = _make_epub_fonts_aside(booklet, assets, built_at, printed) if "epub" in formats else None
     for kind in sorted(formats, key=FORMATS.index):  # the PDF first: its pages anchor the others
         if kind == "epub" and helper is not None:
@@ -123,9 +126,7 @@ def build(
             made.append((Output(path, len(data), seconds), data))
         if kind == "epub":  # the release check (epub/check.py): what readers fail on, as warnings
             diagnostics.warnings.extend(check_written_epub(booklet, data, path))
-    if "pdf" in formats and (impose or booklet.metadata.impose):  # print at home: saddle-stitched
-        from booklet.pdf.impose import impose_booklet
-
+    if imposed:
         data, seconds = _timed("impose", report, printed, lambda: impose_booklet(printed.get().data))
         made.append((Output(out_dir / f"{booklet.name}-print.pdf", len(data), seconds), data))
     if printed.done:

@@ -49,6 +49,30 @@ printer.close()
 """
 
 
+# A booklet sent, then another before the first was received (its build failed meanwhile):
+# the second one's PDF comes back; then one sent and the printer closed at once (Ctrl-C).
+DROPPED = """
+import sys, time
+from datetime import datetime, UTC
+from pathlib import Path
+from booklet.aside import start_printer
+from booklet.build import read_assets
+from booklet.content import load_booklet
+from booklet.errors import Diagnostics
+built_at = datetime.fromtimestamp(int(sys.argv[3]), UTC)
+first, second = (load_booklet(Path(path), Diagnostics()) for path in sys.argv[1:3])
+printer = start_printer()
+assert printer is not None, "two cores and one thread: the printer forks"
+printer.send(first, read_assets(first), built_at, False)
+printer.send(second, read_assets(second), built_at, False)
+Path(sys.argv[4]).write_bytes(printer.receive(lambda step: None).data)
+printer.send(first, read_assets(first), built_at, False)
+started = time.perf_counter()
+printer.close()
+print(f"{time.perf_counter() - started:.2f}")
+"""
+
+
 def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     return subprocess.run(
@@ -104,3 +128,14 @@ def test_several_booklets_share_one_printer(tmp_path: Path) -> None:
     for source in sources:
         build(Path(source), tmp_path / "here", FORMATS, BUILT_AT, Diagnostics())
     _same_files(tmp_path / "aside", tmp_path / "here")
+
+
+def test_a_layout_nobody_reads_is_dropped(tmp_path: Path) -> None:
+    """A booklet whose build failed after it was sent: the next one receives its own PDF, and
+    closing the printer (Ctrl-C) stops a layout in progress at once (a long one would take minutes)."""
+    first, second = (ROOT / "content" / "kamailio-in-action", ROOT / "tests" / "fixtures" / "image-local")
+    result = _run(DROPPED, str(first), str(second), EPOCH, str(tmp_path / "second.pdf"))
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) < 2.0  # not the five seconds `close` waits for a child ending by itself
+    build(second, tmp_path / "here", ("pdf",), BUILT_AT, Diagnostics())
+    assert (tmp_path / "second.pdf").read_bytes() == (tmp_path / "here" / "image-local.pdf").read_bytes()
