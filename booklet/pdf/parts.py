@@ -27,6 +27,17 @@ Each part's laid-out pages are kept in `kept` under its HTML, first page and inc
 after an edit, only the edited part is laid out again, and those after it only when its page
 count changed. A booklet whose own stylesheet touches what crosses parts (breaks, named pages,
 counters, strings, `:first`/`:nth`) is laid out whole (`parts_allowed`).
+
+For two cores (issue 15 item 4), what this finds: a part's layout depends on the parts before
+it only through its first page's number and side, the named strings and the contents' numbers,
+so parts could be laid out in two processes, the second from a start page guessed (the last
+build's, or an estimate) and laid out again when the guess is wrong. What stands in the way is
+that laid-out pages cannot leave their process (their boxes hold Pango layouts and lxml
+elements: nothing pickles), so each process must draw its own PDF and the two be merged with
+pikepdf: pages, the structure trees (`/StructParents` and the parent tree renumbered, MCIDs
+are per page), the outline, the links between the halves (WeasyPrint drops a link whose
+anchor is not in its document: they must be written after the merge), and each process's
+subsets of the same fonts (two subsets of Noto CJK: a larger file, unless merged again).
 """
 
 from __future__ import annotations
